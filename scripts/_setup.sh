@@ -1,0 +1,22 @@
+# Shared set-up for scripts/*: a local .venv with the pinned dependencies of requirements.lock.
+# Needs only Python 3.11+ (set PYTHON to choose the interpreter). Re-runs only when the lock changes.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "error: Python 3.11 or newer is needed (tried '$PYTHON'; set PYTHON=/path/to/python3.11)" >&2
+  exit 2
+fi
+VENV="$ROOT/.venv"
+STAMP="$VENV/.installed-lock"
+want="$(cat requirements.lock pyproject.toml | "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
+  echo "setting up $VENV (pinned versions from requirements.lock)" >&2
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+  "$VENV/bin/uv" pip sync --quiet --python "$VENV/bin/python" requirements.lock
+  "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps -e .
+  echo "$want" > "$STAMP"
+fi
+export PATH="$VENV/bin:$PATH"

@@ -1,0 +1,156 @@
+"""The ``xinjiang-pairing`` command: a thin layer over the Python API.
+
+Exit codes: 0 success, 1 invalid data (or a failed query), 2 usage error.
+Heavy libraries (duckdb, frictionless) are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_INVALID = 1
+
+
+def _root_option(f):
+    return click.argument(
+        "package",
+        required=False,
+        type=click.Path(path_type=Path),
+        metavar="[PACKAGE]",
+    )(f)
+
+
+def _fail(message: str, code: int = EXIT_INVALID):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xinjiang-pairing")
+def cli():
+    """Validate, build and query the pairing assistance to Xinjiang data package.
+
+    PACKAGE is a folder holding a datapackage.json (default: this repository's own).
+    """
+
+
+@cli.command()
+@_root_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--limit", default=100, show_default=True, help="Problems to list (0: all).")
+def validate(package, as_json, limit):
+    """Check the descriptor, every CSV against its Table Schema, keys and domain rules.
+
+    Lists every problem with file, row, column and rule. Exit code 1 if there are any.
+    """
+    from .validate import validate_package
+
+    report, _ = validate_package(package)
+    if as_json:
+        click.echo(report.to_json())
+    else:
+        click.echo(report.to_text(limit or None), err=not report.valid)
+    sys.exit(0 if report.valid else EXIT_INVALID)
+
+
+@cli.command()
+@_root_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the DuckDB file.")
+@click.option("--limit", default=100, show_default=True, help="Problems to list if invalid (0: all).")
+def build(package, output, limit):
+    """Validate, then write dist/xinjiang-pairing-assistance.duckdb (atomically).
+
+    Nothing is written or replaced when validation finds a problem.
+    """
+    from .build import build as run_build
+
+    result = run_build(package, output)
+    if not result.report.valid:
+        click.echo(result.report.to_text(limit or None), err=True)
+        _fail("build stopped: nothing was written")
+    rows = sum(result.tables.values())
+    click.echo(f"built {result.path} ({len(result.tables)} tables, {rows} rows)")
+
+
+def _connect(database: Path | None):
+    from . import connect
+
+    try:
+        return connect(database)
+    except FileNotFoundError as e:
+        _fail(str(e))
+
+
+@cli.command()
+@click.argument("sql")
+@click.option("-d", "--database", type=click.Path(path_type=Path), help="DuckDB file (default: the built one).")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+def query(sql, database, fmt):
+    """Run SQL on the DuckDB file (read-only) and print the result."""
+    import duckdb
+
+    con = _connect(database)
+    try:
+        cur = con.execute(sql)
+        columns = [d[0] for d in cur.description] if cur.description else []
+        rows = cur.fetchall() if columns else []
+    except duckdb.Error as e:
+        _fail(f"query failed: {str(e).splitlines()[0]}")
+    click.echo(format_rows(columns, rows, fmt), nl=fmt != "csv")
+
+
+def format_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:
+    import csv
+    import io
+    import json
+
+    def text(v):
+        return "" if v is None else str(v)
+
+    if fmt == "json":
+        return json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False, default=str, indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows([[text(v) for v in r] for r in rows])
+        return buf.getvalue()
+    cells = [[text(v) for v in r] for r in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join([line, rule, *body, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
+
+
+@cli.command()
+@click.option("-d", "--database", type=click.Path(path_type=Path), help="DuckDB file (default: the built one).")
+def tables(database):
+    """List the tables of the DuckDB file with row counts and descriptions."""
+    con = _connect(database)
+    rows = con.execute("SELECT table_name, row_count, description FROM _tables ORDER BY table_name").fetchall()
+    click.echo(format_rows(["table", "rows", "description"], rows, "table"))
+
+
+@cli.command()
+@_root_option
+def docs(package):
+    """Regenerate the documents derived from the data: docs/data-dictionary.md."""
+    from .dictionary import write
+
+    click.echo(f"wrote {write(package)}")
+
+
+def main():
+    cli(prog_name="xinjiang-pairing")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""The data dictionary (docs/data-dictionary.md), generated from the descriptor and Table Schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .package import Package, Resource, load_package
+from .rules import TABLE_RULES, row_rules
+from .views import VIEWS
+
+DICTIONARY_FILE = Path("docs") / "data-dictionary.md"
+
+
+def _constraints(f, res: Resource) -> str:
+    c = dict(f.constraints)
+    parts = []
+    if f.name in res.primary_key:
+        parts.append("primary key")
+    if c.pop("required", False) and f.name not in res.primary_key:
+        parts.append("required")
+    if c.pop("unique", False):
+        parts.append("unique")
+    for fk in res.foreign_keys:
+        if f.name in fk.fields:
+            parts.append(f"→ {fk.resource}.{', '.join(fk.ref_fields)}")
+    if "enum" in c:
+        parts.append("one of: " + ", ".join(f"`{v}`" for v in c.pop("enum")))
+    for key, word in (("minimum", "≥"), ("maximum", "≤"), ("minLength", "length ≥"), ("maxLength", "length ≤")):
+        if key in c:
+            parts.append(f"{word} {c.pop(key)}")
+    if "pattern" in c:
+        parts.append(f"pattern `{c.pop('pattern')}`")
+    return "; ".join(parts)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(package: Package) -> str:
+    d = package.descriptor
+    lines = [
+        "# Data dictionary",
+        "",
+        "<!-- Generated from datapackage.json and schemas/ by `xinjiang-pairing docs`. Do not edit by hand. -->",
+        "",
+        f"Package `{package.name}`, version {package.version}. {d.get('description', '')}",
+        "",
+        "**Figures overlap.** Funding and outcome rows of different scopes, periods and flow types "
+        "describe overlapping money and results: never add them up. A figure reported by several "
+        "sources appears once per source; rows with `same_as` repeat an earlier row. Count each "
+        "figure once with `WHERE same_as IS NULL`, or use the views `funding_figures` and "
+        "`outcome_figures`.",
+        "",
+        "Types: `string` is text (VARCHAR in DuckDB), `integer` BIGINT, `number` DOUBLE, `date` DATE "
+        "(YYYY-MM-DD). An empty CSV cell is a missing value (NULL).",
+        "",
+        "## Tables",
+        "",
+    ]
+    for res in package.resources:
+        lines.append(f"- [`{res.name}`](#{res.name}): {res.description}")
+    for res in package.resources:
+        lines += [
+            "",
+            f"## {res.name}",
+            "",
+            f"{res.title}. {res.description}",
+            "",
+            f"File `{res.rel_path}`, schema `schemas/{res.name}.json`, primary key "
+            f"`{', '.join(res.primary_key)}`.",
+            "",
+            "| column | type | constraints | description |",
+            "|---|---|---|---|",
+        ]
+        for f in res.fields:
+            lines.append(f"| `{f.name}` | {f.type} | {_cell(_constraints(f, res))} | {_cell(f.description)} |")
+        rules = {(r.name, r.description) for r in row_rules(res, __import__("datetime").date.today())}
+        if rules:
+            lines += ["", "Further rules checked on every row:", ""]
+            lines += [f"- {desc}" for _, desc in sorted(rules, key=lambda x: x[1])]
+    lines += ["", "## Rules across rows and tables", ""]
+    for fn in TABLE_RULES:
+        lines.append(f"- {' '.join((fn.__doc__ or fn.__name__).split())}")
+    lines += ["", "## Views in the DuckDB file", ""]
+    for v in VIEWS:
+        lines.append(f"- `{v.name}`: {v.description}")
+    lines += [
+        "- `_release`: package name and version, build time, git commit, DuckDB version and storage "
+        "version of the file.",
+        "- `_tables`: every table with its row count, title and description.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write(root: str | Path | None = None) -> Path:
+    package = load_package(root)
+    path = package.root / DICTIONARY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(package), encoding="utf-8")
+    return path

@@ -1,0 +1,92 @@
+"""Validation problems as values: where (file, row, column), which rule, and a sentence for a person."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+# Rule names a user sees. The first group mirrors Frictionless error types.
+RULE_TITLES = {
+    "package-error": "the package descriptor is invalid",
+    "schema-error": "a Table Schema is invalid",
+    "scheme-error": "the file cannot be read",
+    "encoding-error": "the file is not UTF-8",
+    "empty-file": "the file is empty",
+    "header-error": "the header row does not match the schema",
+    "source-error": "the CSV cannot be parsed",
+    "missing-cell": "a row has too few cells",
+    "extra-cell": "a row has too many cells",
+    "type-error": "a value has the wrong type",
+    "required": "a required value is missing",
+    "enum": "a value is not one of the allowed values",
+    "pattern": "a value does not match the required pattern",
+    "minimum": "a value is below the minimum",
+    "maximum": "a value is above the maximum",
+    "minLength": "a value is shorter than allowed",
+    "maxLength": "a value is longer than allowed",
+    "unique": "a value that must be unique is repeated",
+    "primary-key": "a primary key is repeated",
+    "foreign-key": "a reference points to a row that does not exist",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One failing check. ``row`` counts the header as row 1 (as Frictionless does); 0 = whole file."""
+
+    file: str
+    row: int
+    column: str
+    rule: str
+    message: str
+    value: str | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        where = self.file
+        if self.row:
+            where += f", row {self.row}"
+        if self.column:
+            where += f', column "{self.column}"'
+        return f"{where}: {self.message} [{self.rule}]"
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    rows_checked: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems) -> None:
+        self.problems.extend(problems)
+
+    def sorted(self) -> list[Problem]:
+        return sorted(set(self.problems))
+
+    def to_text(self, limit: int | None = None) -> str:
+        problems = self.sorted()
+        tables = len(self.rows_checked)
+        rows = sum(self.rows_checked.values())
+        if not problems:
+            return f"valid: {tables} tables, {rows} rows, no problems"
+        shown = problems if limit is None else problems[:limit]
+        lines = [p.describe() for p in shown]
+        if len(shown) < len(problems):
+            lines.append(f"... and {len(problems) - len(shown)} more (use --limit 0 to list all)")
+        lines.append(f"invalid: {len(problems)} problem(s) in {tables} tables, {rows} rows")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "valid": self.valid,
+            "rows_checked": self.rows_checked,
+            "problems": [asdict(p) for p in self.sorted()],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)

@@ -1,0 +1,246 @@
+"""Table Schema -> DuckDB SQL: staging reads, typed selects, DDL with constraints, comments and
+set-based check queries. Every statement is generated from the schema; nothing is typed twice."""
+
+from __future__ import annotations
+
+from .package import Field, Package, Resource
+
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "date": "DATE",
+    "boolean": "BOOLEAN",
+    "year": "INTEGER",
+    "datetime": "TIMESTAMP",
+}
+
+# A value of the type, as text (the staged cell), must fully match this expression.
+TYPE_PATTERNS = {
+    "integer": r"[-+]?[0-9]+",
+    "year": r"[0-9]{4}",
+    "number": r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?",
+    "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "datetime": r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z?",
+    "boolean": r"(true|false|True|False|TRUE|FALSE)",
+}
+TYPE_WORDS = {
+    "integer": "an integer",
+    "year": "a year",
+    "number": "a number",
+    "date": "a date (YYYY-MM-DD)",
+    "datetime": "a date and time",
+    "boolean": "true or false",
+}
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def stage_table(resource: Resource) -> str:
+    return f"stage_{resource.name}"
+
+
+def typed_view(resource: Resource) -> str:
+    return f"typed_{resource.name}"
+
+
+def read_csv_sql(resource: Resource, rejects: bool = True) -> str:
+    """Read the CSV with every column as text, in file order, collecting malformed lines."""
+    columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in resource.fields) + "}"
+    opts = [
+        "header = true",
+        "auto_detect = false",
+        f"columns = {columns}",
+        "delim = ','",
+        "quote = '\"'",
+        "escape = '\"'",
+        "strict_mode = true",
+        "encoding = 'utf-8'",
+    ]
+    if rejects:
+        opts += [
+            "store_rejects = true",
+            f"rejects_table = {lit('rejects_' + resource.name)}",
+            f"rejects_scan = {lit('rejscan_' + resource.name)}",
+        ]
+    return f"read_csv({lit(str(resource.path))}, {', '.join(opts)})"
+
+
+def cast_expr(f: Field, column: str | None = None) -> str:
+    col = column or ident(f.name)
+    t = DUCKDB_TYPES.get(f.type, "VARCHAR")
+    if t == "VARCHAR":
+        return col
+    return f"TRY_CAST({col} AS {t})"
+
+
+def typed_select(resource: Resource, source: str) -> str:
+    cols = ", ".join(f"{cast_expr(f)} AS {ident(f.name)}" for f in resource.fields)
+    return f"SELECT rowid + 2 AS _row, {cols} FROM {source}"
+
+
+def _check_constraints(f: Field) -> list[str]:
+    c = f.constraints
+    col = ident(f.name)
+    out = []
+    if "enum" in c:
+        out.append(f"{col} IN ({', '.join(lit(v) for v in c['enum'])})")
+    if "pattern" in c:
+        out.append(f"regexp_full_match({col}, {lit(c['pattern'])})")
+    if "minimum" in c:
+        out.append(f"{col} >= {lit(c['minimum'])}")
+    if "maximum" in c:
+        out.append(f"{col} <= {lit(c['maximum'])}")
+    if "minLength" in c:
+        out.append(f"length({col}) >= {int(c['minLength'])}")
+    if "maxLength" in c:
+        out.append(f"length({col}) <= {int(c['maxLength'])}")
+    return out
+
+
+def create_table_sql(resource: Resource, schema: str = "main", with_fks: bool = True) -> str:
+    lines = []
+    for f in resource.fields:
+        col = f"{ident(f.name)} {DUCKDB_TYPES.get(f.type, 'VARCHAR')}"
+        if f.required or f.name in resource.primary_key:
+            col += " NOT NULL"
+        if f.constraints.get("unique") and (f.name,) != resource.primary_key:
+            col += " UNIQUE"
+        for chk in _check_constraints(f):
+            col += f" CHECK ({chk})"
+        lines.append(col)
+    if resource.primary_key:
+        lines.append(f"PRIMARY KEY ({', '.join(ident(k) for k in resource.primary_key)})")
+    if with_fks:
+        for fk in resource.foreign_keys:
+            lines.append(
+                f"FOREIGN KEY ({', '.join(ident(x) for x in fk.fields)}) REFERENCES "
+                f"{ident(fk.resource)} ({', '.join(ident(x) for x in fk.ref_fields)})"
+            )
+    body = ",\n  ".join(lines)
+    return f"CREATE TABLE {schema}.{ident(resource.name)} (\n  {body}\n)"
+
+
+def comment_sql(resource: Resource, schema: str = "main") -> list[str]:
+    table = f"{schema}.{ident(resource.name)}"
+    text = resource.title + (": " + resource.description if resource.description else "")
+    out = [f"COMMENT ON TABLE {table} IS {lit(text)}"]
+    for f in resource.fields:
+        out.append(f"COMMENT ON COLUMN {table}.{ident(f.name)} IS {lit(f.description)}")
+    return out
+
+
+def _quoted(col: str) -> str:
+    """SQL text for a value inside a message: "value" (shortened)."""
+    return f"'\"' || left({col}, 80) || CASE WHEN length({col}) > 80 THEN '…' ELSE '' END || '\"'"
+
+
+def cell_check_sql(resource: Resource) -> list[str]:
+    """Queries over the staged text table, each returning (row, column, rule, value, message)."""
+    src = stage_table(resource)
+    queries = []
+
+    def q(f: Field, rule: str, failing: str, message: str) -> None:
+        col = ident(f.name)
+        queries.append(
+            f"SELECT rowid + 2 AS row, {lit(f.name)} AS column, {lit(rule)} AS rule, "
+            f"{col} AS value, {message} AS message FROM {src} WHERE {failing}"
+        )
+
+    for f in resource.fields:
+        col = ident(f.name)
+        c = f.constraints
+        if f.required or f.name in resource.primary_key:
+            q(f, "required", f"{col} IS NULL", "'a value is required'")
+        typed = col
+        if f.type in TYPE_PATTERNS:
+            cast = cast_expr(f)
+            q(
+                f,
+                "type-error",
+                f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, {lit(TYPE_PATTERNS[f.type])}) "
+                f"OR {cast} IS NULL)",
+                f"{_quoted(col)} || ' is not {TYPE_WORDS[f.type]}'",
+            )
+            typed = cast
+        if "enum" in c:
+            allowed = ", ".join(str(v) for v in c["enum"])
+            q(
+                f,
+                "enum",
+                f"{col} IS NOT NULL AND {col} NOT IN ({', '.join(lit(str(v)) for v in c['enum'])})",
+                f"{_quoted(col)} || ' is not one of the allowed values: ' || {lit(allowed)}",
+            )
+        if "pattern" in c:
+            q(
+                f,
+                "pattern",
+                f"{col} IS NOT NULL AND NOT regexp_full_match({col}, {lit(c['pattern'])})",
+                f"{_quoted(col)} || ' does not match the pattern ' || {lit(c['pattern'])}",
+            )
+        for key, op, word in (("minimum", "<", "below the minimum"), ("maximum", ">", "above the maximum")):
+            if key in c:
+                q(
+                    f,
+                    key,
+                    f"{typed} {op} {lit(c[key])}",
+                    f"{_quoted(col)} || ' is {word} ' || {lit(str(c[key]))}",
+                )
+        for key, op, word in (("minLength", "<", "shorter than"), ("maxLength", ">", "longer than")):
+            if key in c:
+                q(
+                    f,
+                    key,
+                    f"length({col}) {op} {int(c[key])}",
+                    f"'the value has ' || length({col}) || ' characters, {word} {int(c[key])}'",
+                )
+        if c.get("unique") and (f.name,) != resource.primary_key:
+            queries.append(_repeat_sql(src, (f.name,), "unique", f"column {f.name}"))
+    if resource.primary_key:
+        queries.append(_repeat_sql(src, resource.primary_key, "primary-key", "primary key"))
+    return queries
+
+
+def _repeat_sql(src: str, keys: tuple[str, ...], rule: str, what: str) -> str:
+    cols = ", ".join(ident(k) for k in keys)
+    value = " || ', ' || ".join(f"coalesce({ident(k)}, '')" for k in keys)
+    not_null = " AND ".join(f"{ident(k)} IS NOT NULL" for k in keys)
+    column = ", ".join(keys)
+    return (
+        f"SELECT row, {lit(column)} AS column, {lit(rule)} AS rule, value, "
+        f"{_quoted('value')} || ' repeats the {what} of row ' || first_row AS message FROM ("
+        f"SELECT rowid + 2 AS row, {value} AS value, "
+        f"min(rowid + 2) OVER (PARTITION BY {cols}) AS first_row FROM {src} WHERE {not_null}"
+        f") WHERE row > first_row"
+    )
+
+
+def foreign_key_sql(resource: Resource, package: Package) -> list[str]:
+    """Anti-joins for each foreign key, over the staged text tables."""
+    queries = []
+    for fk in resource.foreign_keys:
+        child = stage_table(resource)
+        parent = stage_table(package.resource(fk.resource))
+        join = " AND ".join(f"p.{ident(r)} = c.{ident(f)}" for f, r in zip(fk.fields, fk.ref_fields, strict=True))
+        not_null = " AND ".join(f"c.{ident(f)} IS NOT NULL" for f in fk.fields)
+        value = " || ', ' || ".join(f"c.{ident(f)}" for f in fk.fields)
+        column = ", ".join(fk.fields)
+        target = ", ".join(fk.ref_fields)
+        queries.append(
+            f"SELECT c.rowid + 2 AS row, {lit(column)} AS column, 'foreign-key' AS rule, "
+            f"{value} AS value, {_quoted(value)} || ' is not a {target} in {fk.resource}' AS message "
+            f"FROM {child} c WHERE {not_null} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join})"
+        )
+    return queries

@@ -1,0 +1,63 @@
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class PackageCopy:
+    """A copy of the repository's data package in a temporary folder, to break on purpose."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True)
+        shutil.copy(ROOT / "datapackage.json", root / "datapackage.json")
+        shutil.copytree(ROOT / "schemas", root / "schemas")
+        shutil.copytree(ROOT / "data", root / "data")
+
+    def path(self, table: str) -> Path:
+        return self.root / "data" / f"{table}.csv"
+
+    def rows(self, table: str) -> list[dict]:
+        with self.path(table).open(encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    def header(self, table: str) -> list[str]:
+        with self.path(table).open(encoding="utf-8", newline="") as fh:
+            return next(csv.reader(fh))
+
+    def write(self, table: str, rows: list[dict], header: list[str] | None = None) -> None:
+        header = header or self.header(table)
+        with self.path(table).open("w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+
+    def append_line(self, table: str, line: str | bytes) -> int:
+        """Append a raw line; returns its row number (header = row 1)."""
+        data = line if isinstance(line, bytes) else line.encode("utf-8")
+        with self.path(table).open("ab") as fh:
+            fh.write(data + b"\n")
+        return len(self.path(table).read_bytes().rstrip(b"\n").split(b"\n"))
+
+    def edit(self, table: str, match: dict, **changes) -> int:
+        """Change the first row matching ``match``; returns its row number."""
+        rows = self.rows(table)
+        for i, row in enumerate(rows):
+            if all(row[k] == v for k, v in match.items()):
+                row.update(changes)
+                self.write(table, rows)
+                return i + 2
+        raise LookupError(match)
+
+
+@pytest.fixture
+def pkg(tmp_path) -> PackageCopy:
+    return PackageCopy(tmp_path / "pkg")
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT

@@ -1,0 +1,148 @@
+"""The validation engine on bad input: each fault gives one located, plain-words problem."""
+
+import datetime as dt
+
+from xinjiang_pairing.validate import validate_package
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def problems(pkg, **kw):
+    report, _ = validate_package(pkg.root, today=TODAY, **kw)
+    return [p.describe() for p in report.sorted()]
+
+
+def test_the_published_package_is_valid(root):
+    report, _ = validate_package(root, today=TODAY)
+    assert report.to_text() .startswith("valid:"), report.to_text(20)
+    assert set(report.rows_checked) == {
+        "sources", "places", "parties", "programs", "indicators", "pairings", "funding", "outcomes", "meetings"
+    }
+
+
+def test_ragged_rows_are_located(pkg):
+    short = pkg.append_line("parties", "atlantis,Atlantis,亚特兰蒂斯")
+    long = pkg.append_line("parties", "x,X,X,province,beijing,,note,extra")
+    assert problems(pkg) == [
+        f"data/parties.csv, row {short}: the row has 3 cells, the header has 7 [missing-cell]",
+        f"data/parties.csv, row {long}: the row has 8 cells, the header has 7 [extra-cell]",
+    ]
+
+
+def test_duplicate_primary_key(pkg):
+    row = pkg.append_line("parties", "beijing,Beijing again,北京市,municipality,beijing,,")
+    assert problems(pkg) == [
+        f'data/parties.csv, row {row}, column "party_id": "beijing" repeats the primary key of row 3 [primary-key]'
+    ]
+
+
+def test_dangling_foreign_key(pkg):
+    row = pkg.edit("parties", {"party_id": "shaoxing"}, place_id="atlantis")
+    assert problems(pkg) == [
+        f'data/parties.csv, row {row}, column "place_id": "atlantis" is not a place_id in places [foreign-key]'
+    ]
+
+
+def test_dangling_self_reference(pkg):
+    row = pkg.edit("places", {"place_id": "kunshan"}, parent_place_id="nowhere")
+    assert problems(pkg) == [
+        f'data/places.csv, row {row}, column "parent_place_id": "nowhere" is not a place_id in places [foreign-key]'
+    ]
+
+
+def test_wrong_type(pkg):
+    row = pkg.edit("programs", {"program_id": "round-2010"}, start_year="2010s")
+    assert problems(pkg) == [
+        f'data/programs.csv, row {row}, column "start_year": "2010s" is not an integer [type-error]'
+    ]
+
+
+def test_bad_date_is_a_type_error(pkg):
+    row = pkg.edit("sources", {"source_id": "xinhua-2023-09-22-commentary"}, published_date="2023-02-30")
+    assert problems(pkg) == [
+        f'data/sources.csv, row {row}, column "published_date": "2023-02-30" is not a date (YYYY-MM-DD) [type-error]'
+    ]
+
+
+def test_enum_and_pattern(pkg):
+    row = pkg.edit("parties", {"party_id": "shaoxing"}, party_type="town", parent_party_id="Zhejiang")
+    assert problems(pkg) == [
+        f'data/parties.csv, row {row}, column "parent_party_id": "Zhejiang" is not a party_id in parties [foreign-key]',
+        f'data/parties.csv, row {row}, column "parent_party_id": "Zhejiang" does not match the pattern '
+        f"^[a-z0-9]+(-[a-z0-9]+)*$ [pattern]",
+        f'data/parties.csv, row {row}, column "party_type": "town" is not one of the allowed values: province, '
+        "municipality, sub_provincial_city, city, county_level_city, central_department, central_soes, "
+        "collective, institution, enterprise [enum]",
+    ]
+
+
+def test_required_value_missing(pkg):
+    row = pkg.edit("places", {"place_id": "kunshan"}, name_zh="")
+    assert problems(pkg) == [f'data/places.csv, row {row}, column "name_zh": a value is required [required]']
+
+
+def test_non_utf8_file(pkg):
+    row = pkg.append_line("parties", b"bad,Bad \xff\xfe,X,province,,,")
+    assert problems(pkg) == [f"data/parties.csv, row {row}: the line is not valid UTF-8 [encoding-error]"]
+
+
+def test_missing_column(pkg):
+    rows = pkg.rows("parties")
+    header = [h for h in pkg.header("parties") if h != "notes"]
+    pkg.write("parties", rows, header)
+    assert problems(pkg) == [
+        'data/parties.csv, row 1, column "notes": the column "notes" is missing from the header [header-error]'
+    ]
+
+
+def test_extra_and_reordered_columns(pkg):
+    rows = pkg.rows("indicators")
+    header = pkg.header("indicators")
+    pkg.write("indicators", rows, header + ["comment"])
+    assert problems(pkg) == [
+        'data/indicators.csv, row 1, column "comment": the header has a column "comment" that the schema '
+        "does not define [header-error]"
+    ]
+    pkg.write("indicators", rows, list(reversed(header)))
+    assert problems(pkg) == [
+        "data/indicators.csv, row 1: the columns are not in schema order; expected: "
+        + ", ".join(header)
+        + " [header-error]"
+    ]
+
+
+def test_empty_file(pkg):
+    pkg.path("meetings").write_bytes(b"")
+    assert problems(pkg) == [
+        "data/meetings.csv: the file is empty: it needs at least a header row [empty-file]"
+    ]
+
+
+def test_missing_file(pkg):
+    pkg.path("meetings").unlink()
+    assert problems(pkg) == ["data/meetings.csv: the file does not exist [scheme-error]"]
+
+
+def test_every_fault_is_reported_not_only_the_first(pkg):
+    rows = pkg.rows("places")
+    for r in rows[:30]:
+        r["level"] = "hamlet"
+    pkg.write("places", rows)
+    found = [p for p in problems(pkg) if "[enum]" in p]
+    assert len(found) == 30
+
+
+def test_invalid_descriptor(pkg):
+    text = (pkg.root / "datapackage.json").read_text()
+    (pkg.root / "datapackage.json").write_text(text.replace('"contributors": [', '"contributors": "nobody", "x": ['))
+    assert problems(pkg) == [
+        "datapackage.json: 'nobody' is not of type 'array' at property 'contributors' [package-error]"
+    ]
+
+
+def test_unreadable_descriptor(pkg):
+    (pkg.root / "datapackage.json").write_text("{not json")
+    assert problems(pkg) == [
+        f"datapackage.json: Package descriptor {pkg.root / 'datapackage.json'} is not valid JSON: "
+        "Expecting property name enclosed in double quotes at line 1 [package-error]"
+    ]
