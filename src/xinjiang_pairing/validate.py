@@ -92,7 +92,7 @@ def stage(con, resource: Resource) -> list[Problem]:
     except Exception as e:  # a file DuckDB cannot read at all
         return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])]
     rows = con.execute(
-        f"SELECT line, column_name, error_type, csv_line FROM rejects_{resource.name} ORDER BY line"
+        f"SELECT line, error_type, csv_line FROM rejects_{resource.name} ORDER BY line"
     ).fetchall()
     problems = []
     for line, etype, csv_line in rows:
