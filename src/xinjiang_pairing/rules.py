@@ -177,6 +177,7 @@ def adcode_agrees_with_parent(con, package: Package, staged: set, today) -> Iter
         if res.name not in staged or "adcode" not in res.field_names:
             continue
         t = stage_table(res)
+        valid = res.field("adcode").constraints.get("pattern", "[0-9]+")  # malformed codes fail elsewhere
         for col, pk in _single_self_fks(res):
             if not col.startswith("parent"):
                 continue
@@ -186,7 +187,7 @@ def adcode_agrees_with_parent(con, package: Package, staged: set, today) -> Iter
                    'the code ' || s.adcode || ' does not fall under ' || anc.ancestor_code ||
                    ' of ' || anc.ancestor_id
             FROM {t} s JOIN anc ON anc.id = s.{ident(pk)}
-            WHERE s.adcode IS NOT NULL AND (
+            WHERE regexp_full_match(s.adcode, {lit(valid)}) AND (
                 NOT starts_with(s.adcode, regexp_replace(anc.ancestor_code, '(00)+$', ''))
                 OR s.adcode = anc.ancestor_code)"""
             yield from _rows(con, res, "adcode-parent", sql)

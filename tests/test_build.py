@@ -1,0 +1,124 @@
+"""The DuckDB file: constraints, comments, views, metadata, atomic writes, old-reader compatibility."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from xinjiang_pairing.build import STORAGE_VERSION, build
+from xinjiang_pairing.package import load_package
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, root):
+    out = tmp_path_factory.mktemp("build") / "x.duckdb"
+    result = build(root, out)
+    assert result.report.valid, result.report.to_text(20)
+    return out
+
+
+@pytest.fixture
+def db(built):
+    con = duckdb.connect(str(built), read_only=True)
+    yield con
+    con.close()
+
+
+def test_every_resource_is_a_table_with_all_rows(db, root):
+    package = load_package(root)
+    for res in package.resources:
+        with res.path.open(encoding="utf-8") as fh:
+            lines = sum(1 for _ in __import__("csv").reader(fh)) - 1
+        assert db.execute(f'SELECT count(*) FROM "{res.name}"').fetchone()[0] == lines
+        cols = [r[0] for r in db.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [res.name]
+        ).fetchall()]
+        assert cols == res.field_names
+
+
+def test_constraints_are_generated_from_the_schemas(db, root):
+    kinds = dict(db.execute(
+        "SELECT constraint_type, count(*) FROM duckdb_constraints() WHERE table_name = 'funding' GROUP BY 1"
+    ).fetchall())
+    assert kinds["PRIMARY KEY"] == 1
+    assert kinds["FOREIGN KEY"] == len(load_package(root).resource("funding").foreign_keys) == 6
+    assert kinds["CHECK"] >= 10
+    assert kinds["NOT NULL"] >= 8
+    with pytest.raises(duckdb.Error):
+        db.execute("INSERT INTO funding (funding_id) VALUES ('x')")  # read-only, and constraints
+
+
+def test_constraints_hold_in_a_writable_copy(built, tmp_path):
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(built, copy)
+    con = duckdb.connect(str(copy))
+    with pytest.raises(duckdb.ConstraintException, match="foreign key"):
+        con.execute("UPDATE parties SET place_id = 'atlantis' WHERE party_id = 'shaoxing'")
+    with pytest.raises(duckdb.ConstraintException, match="CHECK constraint"):
+        con.execute(
+            "INSERT INTO indicators VALUES ('new-one', 'x', 'people', 'not-a-category', 'x')"
+        )
+    con.close()
+
+
+def test_comments_on_every_table_and_column(db, root):
+    package = load_package(root)
+    for res in package.resources:
+        comment = db.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ?", [res.name]).fetchone()[0]
+        assert comment.startswith(res.title)
+        for f in res.fields:
+            got = db.execute(
+                "SELECT comment FROM duckdb_columns() WHERE table_name = ? AND column_name = ?", [res.name, f.name]
+            ).fetchone()[0]
+            assert got == f.description
+
+
+def test_release_and_tables_metadata(db, root):
+    name, version, commit, storage = db.execute(
+        "SELECT package_name, version, git_commit, storage_version FROM _release"
+    ).fetchone()
+    package = load_package(root)
+    assert (name, version, storage) == (package.name, package.version, STORAGE_VERSION)
+    assert len(commit) in (0, 40)
+    rows = dict(db.execute("SELECT table_name, row_count FROM _tables").fetchall())
+    assert rows == {r.name: db.execute(f'SELECT count(*) FROM "{r.name}"').fetchone()[0] for r in package.resources}
+
+
+def test_views_fold_repeated_figures(db):
+    total = db.execute("SELECT count(*) FROM funding").fetchone()[0]
+    repeats = db.execute("SELECT count(*) FROM funding WHERE same_as IS NOT NULL").fetchone()[0]
+    assert repeats > 0
+    assert db.execute("SELECT count(*) FROM funding_figures").fetchone()[0] == total - repeats
+    assert db.execute("SELECT sum(reported_by) FROM funding_figures").fetchone()[0] == total
+    assert db.execute("SELECT count(*) FROM pairings_named").fetchone()[0] == db.execute(
+        "SELECT count(*) FROM pairings").fetchone()[0]
+    outcome_total = db.execute("SELECT count(*) FROM outcomes").fetchone()[0]
+    assert db.execute("SELECT sum(reported_by) FROM outcome_figures").fetchone()[0] == outcome_total
+
+
+def test_invalid_data_writes_nothing_and_keeps_the_old_file(pkg, built, tmp_path):
+    out = tmp_path / "keep.duckdb"
+    shutil.copy(built, out)
+    before = out.read_bytes()
+    pkg.append_line("parties", "broken,row")
+    result = build(pkg.root, out)
+    assert not result.report.valid and result.path is None
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.duckdb", "pkg"]
+
+
+def test_duckdb_1_5_cli_reads_the_file(built):
+    cli = shutil.which("duckdb", path=str(Path(__import__("sys").executable).parent))
+    assert cli, "duckdb-cli (pinned in the lock file) is missing"
+    version = subprocess.run([cli, "-version"], capture_output=True, text=True).stdout
+    assert version.startswith("v1.5")
+    out = subprocess.run(
+        [cli, "-readonly", "-csv", "-noheader", str(built), "-c",
+         "SELECT count(*) FROM places; SELECT comment FROM duckdb_tables() WHERE table_name = 'places';"],
+        capture_output=True, text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    count, comment = out.stdout.strip().splitlines()[:2]
+    assert int(count) > 100 and comment.strip('"').startswith("Places: ")

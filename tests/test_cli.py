@@ -1,0 +1,138 @@
+"""The xinjiang-pairing command, driven through click's CliRunner and as a real process."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from xinjiang_pairing.cli import cli
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory, root):
+    out = tmp_path_factory.mktemp("cli") / "x.duckdb"
+    result = CliRunner().invoke(cli, ["build", str(root), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"built {out} (9 tables, ")
+    return out
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_validate_ok(root):
+    result = run("validate", root)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("valid: 9 tables, ")
+
+
+def test_validate_invalid_exit_1_with_located_message(pkg):
+    pkg.append_line("parties", "atlantis,Atlantis,亚特兰蒂斯")
+    result = run("validate", pkg.root)
+    assert result.exit_code == 1
+    row = len(pkg.path("parties").read_text().splitlines())
+    assert result.stderr.splitlines() == [
+        f"data/parties.csv, row {row}: the row has 3 cells, the header has 7 [missing-cell]",
+        "invalid: 1 problem(s) in 9 tables, " + result.stderr.split(" tables, ")[1].splitlines()[0],
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_validate_json(pkg):
+    pkg.edit("programs", {"program_id": "round-2010"}, start_year="twenty-ten")
+    result = run("validate", pkg.root, "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    assert report["problems"] == [{
+        "file": "data/programs.csv", "row": 3, "column": "start_year", "rule": "type-error",
+        "message": '"twenty-ten" is not an integer', "value": "twenty-ten",
+    }]
+
+
+def test_build_refuses_invalid_data(pkg, tmp_path):
+    row = pkg.edit("places", {"place_id": "kunshan"}, adcode="99")
+    out = tmp_path / "never.duckdb"
+    result = run("build", pkg.root, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f'data/places.csv, row {row}, column "adcode": "99" does not match the pattern ^[0-9]{{6}}([0-9]{{3}})?$ [pattern]'
+    )
+    assert result.stderr.splitlines()[-1] == "build stopped: nothing was written"
+    assert not out.exists()
+
+
+def test_query_formats(db):
+    sql = "SELECT party_id, name_zh FROM parties WHERE party_id IN ('beijing', 'shenzhen') ORDER BY 1"
+    table = run("query", sql, "-d", db)
+    assert table.exit_code == 0
+    assert table.stdout.splitlines() == [
+        "party_id  name_zh", "--------  -------", "beijing   北京市", "shenzhen  深圳市", "(2 rows)",
+    ]
+    csv_out = run("query", sql, "-d", db, "--format", "csv")
+    assert csv_out.stdout == "party_id,name_zh\nbeijing,北京市\nshenzhen,深圳市\n"
+    js = run("query", sql, "-d", db, "-f", "json")
+    assert json.loads(js.stdout) == [
+        {"party_id": "beijing", "name_zh": "北京市"}, {"party_id": "shenzhen", "name_zh": "深圳市"},
+    ]
+
+
+def test_query_is_read_only_and_errors_are_plain(db):
+    result = run("query", "DELETE FROM parties", "-d", db)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("query failed: Invalid Input Error: Cannot execute statement of type")
+    bad = run("query", "SELEC 1", "-d", db)
+    assert bad.exit_code == 1 and bad.stderr.startswith("query failed: Parser Error: syntax error")
+    assert "Traceback" not in bad.output
+
+
+def test_query_without_a_database(tmp_path):
+    result = run("query", "SELECT 1", "-d", tmp_path / "missing.duckdb")
+    assert result.exit_code == 1
+    assert result.stderr == f"no DuckDB file at {tmp_path / 'missing.duckdb'}\n"
+
+
+def test_tables(db, root):
+    result = run("tables", "-d", db)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["table", "rows", "description"]
+    names = [line.split()[0] for line in lines[2:-1]]
+    assert names == sorted(["funding", "indicators", "meetings", "outcomes", "pairings", "parties", "places",
+                            "programs", "sources"])
+
+
+def test_usage_errors_exit_2():
+    assert run("query").exit_code == 2
+    assert run("validate", "--no-such-option").exit_code == 2
+    assert run("nonsense").exit_code == 2
+    assert run("query", "SELECT 1", "--format", "xml").exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "query", "tables", "docs"])
+def test_every_command_has_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: ")
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from xinjiang_pairing.cli import cli\n"
+        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('duckdb', 'frictionless', 'pandera', 'polars', 'matplotlib') if m in sys.modules]\n"
+        "print(','.join(heavy), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("Usage: ")
+    assert out.stderr.strip() == ""
+
+
+def test_installed_command_runs(root):
+    exe = shutil.which("xinjiang-pairing", path=str(__import__("pathlib").Path(sys.executable).parent))
+    out = subprocess.run([exe, "validate", str(root)], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("valid: ")
+    assert out.stderr == ""

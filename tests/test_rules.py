@@ -1,0 +1,117 @@
+"""Domain rules that a Table Schema cannot express, each on a deliberately broken copy."""
+
+import datetime as dt
+
+from xinjiang_pairing.validate import validate_package
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def problems(pkg):
+    report, _ = validate_package(pkg.root, today=TODAY, descriptor=False)
+    return [p.describe() for p in report.sorted()]
+
+
+def test_period_cannot_end_before_it_starts(pkg):
+    row = pkg.edit("funding", {"funding_id": "ecns-2021-aid-funds-since-2019"}, period_end_year="2018")
+    assert problems(pkg) == [
+        f'data/funding.csv, row {row}, column "period_end_year": period_end_year 2018 is before '
+        f"period_start_year 2019 [period_start_year<=period_end_year]"
+    ]
+
+
+def test_dates_not_after_the_build_date(pkg):
+    row = pkg.edit("sources", {"source_id": "xinhua-2023-09-22-commentary"}, accessed_date="2027-01-01")
+    assert problems(pkg) == [
+        f'data/sources.csv, row {row}, column "accessed_date": the date 2027-01-01 is after today (2026-11-22) '
+        "[not-in-future]"
+    ]
+
+
+def test_accessed_not_before_published(pkg):
+    row = pkg.edit("sources", {"source_id": "xinhua-2023-09-22-commentary"}, accessed_date="2023-09-01")
+    assert problems(pkg) == [
+        f'data/sources.csv, row {row}, column "accessed_date": accessed_date 2023-09-01 is before published_date '
+        "2023-09-22 [published_date<=accessed_date]"
+    ]
+
+
+def test_usd_conversion_million_billion_slip(pkg):
+    row = pkg.edit("funding", {"funding_id": "xinhua-2023-aid-funds-past-decade"}, amount_usd_reported="23700000")
+    assert problems(pkg) == [
+        f'data/funding.csv, row {row}, column "amount_usd_reported": the reported dollar figure implies 7173.0 '
+        "yuan per dollar, outside 6.0 to 8.5 (a million/billion slip?) [usd-conversion-plausible]"
+    ]
+
+
+def test_pairing_must_go_into_xinjiang(pkg):
+    row = pkg.edit("pairings", {"pairing_id": "shenzhen-kashgar-city"}, recipient_place_id="kunshan")
+    assert problems(pkg) == [
+        f'data/pairings.csv, row {row}, column "recipient_place_id": the recipient kunshan is not a place in '
+        "Xinjiang [pairing-direction]"
+    ]
+
+
+def test_pairing_must_come_from_outside_xinjiang(pkg):
+    row = pkg.edit("parties", {"party_id": "shaoxing"}, place_id="hotan-city")
+    assert problems(pkg) == [
+        'data/pairings.csv, row 10, column "assisting_party_id": the assisting party shaoxing is in Xinjiang '
+        "(hotan-city) [pairing-direction]"
+    ]
+    assert row
+
+
+def test_parent_chains_have_no_cycles(pkg):
+    a = pkg.edit("places", {"place_id": "xinjiang"}, parent_place_id="xpcc")
+    b = pkg.rows("places")
+    rows = {r["place_id"]: i + 2 for i, r in enumerate(b)}
+    found = [p for p in problems(pkg) if "[no-cycles]" in p]
+    assert found == [
+        f'data/places.csv, row {a}, column "parent_place_id": following parent_place_id from "xinjiang" '
+        "leads back to it (a cycle) [no-cycles]",
+        f'data/places.csv, row {rows["xpcc"]}, column "parent_place_id": following parent_place_id from "xpcc" '
+        "leads back to it (a cycle) [no-cycles]",
+    ]
+
+
+def test_adcode_agrees_with_parent(pkg):
+    row = pkg.edit("places", {"place_id": "awati-county"}, parent_place_id="hotan-prefecture")
+    assert f'data/places.csv, row {row}, column "adcode": the code 652928 does not fall under 653200 of ' \
+        "hotan-prefecture [adcode-parent]" in problems(pkg)
+
+
+def test_every_source_is_cited(pkg):
+    rows = pkg.rows("sources")
+    extra = dict(rows[0], source_id="uncited-page")
+    pkg.write("sources", rows + [extra])
+    assert problems(pkg) == [
+        f'data/sources.csv, row {len(rows) + 2}, column "source_id": the source uncited-page is not cited by '
+        "any row [source-cited]"
+    ]
+
+
+def test_no_formula_injection_or_stray_whitespace(pkg):
+    row = pkg.edit("parties", {"party_id": "shaoxing"}, notes="=HYPERLINK(1)", name_en="Shaoxing City ")
+    assert problems(pkg) == [
+        f'data/parties.csv, row {row}, column "name_en": the text starts or ends with whitespace '
+        "[no-stray-whitespace]",
+        f'data/parties.csv, row {row}, column "notes": the text starts with =, which spreadsheets run as a '
+        "formula [no-formula]",
+    ]
+
+
+def test_derived_rows_say_why(pkg):
+    row = pkg.edit("pairings", {"pairing_id": "shenzhen-kashgar-city"}, basis="derived", notes="")
+    assert problems(pkg) == [
+        f'data/pairings.csv, row {row}, column "notes": basis is derived but notes do not say how or why '
+        "[derived-says-why]"
+    ]
+
+
+def test_same_as_must_point_at_the_same_figure(pkg):
+    row = pkg.edit("funding", {"funding_id": "ecns-2021-soe-investment-since-2019"},
+                   same_as="ecns-2021-aid-funds-since-2019")
+    assert problems(pkg) == [
+        f'data/funding.csv, row {row}, column "same_as": same_as points at ecns-2021-aid-funds-since-2019, '
+        "whose amount and currency differ [same-as]"
+    ]
