@@ -60,7 +60,8 @@ def test_build_refuses_invalid_data(pkg, tmp_path):
     result = run("build", pkg.root, "-o", out)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f'data/places.csv, row {row}, column "adcode": "99" does not match the pattern ^[0-9]{{6}}([0-9]{{3}})?$ [pattern]'
+        f'data/places.csv, row {row}, column "adcode": "99" does not match the pattern '
+        "^[0-9]{6}([0-9]{3})?$ [pattern]"
     )
     assert result.stderr.splitlines()[-1] == "build stopped: nothing was written"
     assert not out.exists()
