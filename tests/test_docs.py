@@ -1,0 +1,97 @@
+"""Documentation that is generated or promised stays true: dictionary, README examples, changelog."""
+
+import json
+import re
+
+import duckdb
+import pytest
+
+from xinjiang_pairing import __version__
+from xinjiang_pairing.build import build
+from xinjiang_pairing.cli import cli
+from xinjiang_pairing.dictionary import DICTIONARY_FILE, render
+from xinjiang_pairing.package import load_package
+
+
+def readme(root):
+    return (root / "README.md").read_text(encoding="utf-8")
+
+
+def test_data_dictionary_is_up_to_date(root):
+    on_disk = (root / DICTIONARY_FILE).read_text(encoding="utf-8")
+    assert on_disk == render(load_package(root)), "run: xinjiang-pairing docs"
+
+
+def test_dictionary_documents_every_column(root):
+    text = render(load_package(root))
+    for res in load_package(root).resources:
+        assert f"\n## {res.name}\n" in text
+        for f in res.fields:
+            assert f"| `{f.name}` | {f.type} |" in text
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory, root):
+    out = tmp_path_factory.mktemp("docs") / "x.duckdb"
+    assert build(root, out).path == out
+    con = duckdb.connect(str(out), read_only=True)
+    yield con
+    con.close()
+
+
+def sql_examples(root):
+    return re.findall(r"```sql\n(.*?)```", readme(root), flags=re.S)
+
+
+def test_readme_has_sql_examples(root):
+    assert len(sql_examples(root)) >= 8
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_readme_sql_example_runs_and_returns_rows(db, root, index):
+    examples = sql_examples(root)
+    if index >= len(examples):
+        pytest.skip("fewer examples")
+    rows = db.execute(examples[index]).fetchall()
+    assert rows, examples[index]
+
+
+def test_readme_lists_every_command(root):
+    text = readme(root)
+    for name in cli.commands:
+        assert f"`xinjiang-pairing {name}" in text, name
+
+
+def test_quick_start_is_the_two_scripts(root):
+    block = re.search(r"## Quick start.*?```sh\n(.*?)```", readme(root), flags=re.S).group(1)
+    assert [line.split()[0] for line in block.strip().splitlines()] == ["scripts/build", "scripts/test"]
+    ci = (root / ".ci" / "run").read_text()
+    assert "scripts/test" in ci
+
+
+def test_versions_agree(root):
+    package = load_package(root)
+    assert package.version == __version__
+    assert f"## [{__version__}]" in (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"version: {__version__}\n" in (root / "CITATION.cff").read_text(encoding="utf-8")
+
+
+def test_licenses_declared_for_code_and_data(root):
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    assert {lic["name"] for lic in descriptor["licenses"]} == {"CC-BY-4.0", "MIT"}
+    assert (root / "LICENSE").read_text().startswith("MIT License")
+    assert "CC BY 4.0" in (root / "LICENSE-DATA").read_text()
+
+
+def test_changelog_counts_match_the_data(root):
+    """The changelog's counts for the current version are the real row counts."""
+    text = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    section = text.split(f"## [{__version__}]")[1].split("\n## [")[0]
+    package = load_package(root)
+    for table, noun in (("sources", "sources"), ("pairings", "pairings"), ("funding", "funding figures"),
+                        ("outcomes", "outcome figures"), ("indicators", "indicators")):
+        m = re.search(rf"(\d+) {noun}\b", section)
+        if m:
+            with package.resource(table).path.open(encoding="utf-8") as fh:
+                rows = sum(1 for _ in __import__("csv").reader(fh)) - 1
+            assert int(m.group(1)) == rows, f"{noun}: changelog says {m.group(1)}, data has {rows}"
