@@ -142,10 +142,17 @@ def tables(database):
 @cli.command()
 @_root_option
 def docs(package):
-    """Regenerate the documents derived from the data: docs/data-dictionary.md."""
+    """Regenerate the documents derived from the data: the data dictionary and the figures."""
     from .dictionary import write
 
     click.echo(f"wrote {write(package)}")
+    try:
+        from .figures import write_figures
+    except ImportError as e:  # matplotlib is optional for users who only query
+        click.echo(f"figures skipped: {e}", err=True)
+        return
+    for path in write_figures(package):
+        click.echo(f"wrote {path}")
 
 
 def main():
