@@ -115,3 +115,28 @@ def test_same_as_must_point_at_the_same_figure(pkg):
         f'data/funding.csv, row {row}, column "same_as": same_as points at ecns-2021-aid-funds-since-2019, '
         "whose amount and currency differ [same-as]"
     ]
+
+
+def test_adcode_must_carry_its_official_name(pkg):
+    row = pkg.edit("places", {"place_id": "awati-county"}, name_zh="阿瓦提")
+    assert problems(pkg) == [
+        f'data/places.csv, row {row}, column "name_zh": the name differs from the official name of 652928 in '
+        "division_codes: 阿瓦提县 [adcode-name]"
+    ]
+
+
+def test_adcode_must_exist_in_the_official_list(pkg):
+    row = pkg.edit("places", {"place_id": "awati-county"}, adcode="652999")
+    assert f'data/places.csv, row {row}, column "adcode": "652999" is not a code in division_codes [foreign-key]' \
+        in problems(pkg)
+
+
+def test_a_place_is_defined_once(pkg):
+    rows = pkg.rows("places")
+    first = next(i for i, r in enumerate(rows) if r["place_id"] == "awati-county")
+    rows.append(dict(rows[first], place_id="awat-county", adcode="", former_adcode=""))
+    pkg.write("places", rows)
+    assert problems(pkg) == [
+        f'data/places.csv, row {len(rows) + 1}, column "name_zh": "阿瓦提县" is already defined as awati-county '
+        f"(row {first + 2}) [defined-once]"
+    ]

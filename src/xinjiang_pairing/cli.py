@@ -112,7 +112,11 @@ def format_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:
     import json
 
     def text(v):
-        return "" if v is None else str(v)
+        if v is None:
+            return ""
+        if isinstance(v, float) and v.is_integer() and abs(v) < 1e18:
+            return str(int(v))  # amounts in full units read better without ".0"
+        return str(v)
 
     if fmt == "json":
         return json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False, default=str, indent=2)

@@ -193,6 +193,48 @@ def adcode_agrees_with_parent(con, package: Package, staged: set, today) -> Iter
             yield from _rows(con, res, "adcode-parent", sql)
 
 
+@table_rule
+def adcode_names_agree(con, package: Package, staged: set, today) -> Iterator[Problem]:
+    """A place's code exists in the official code list of the stated vintage under the same Chinese name."""
+    for res in package.resources:
+        if res.name not in staged or "name_zh" not in res.field_names:
+            continue
+        for fk in res.foreign_keys:
+            if fk.fields != ("adcode",) or fk.resource not in staged:
+                continue
+            ref = package.resource(fk.resource)
+            if "name_zh" not in ref.field_names:
+                continue
+            sql = f"""
+            SELECT s.rowid + 2, 'name_zh', s.name_zh,
+                   'the name differs from the official name of ' || s.adcode || ' in {ref.name}: ' || r.name_zh
+            FROM {stage_table(res)} s JOIN {stage_table(ref)} r ON r.{ident(fk.ref_fields[0])} = s.adcode
+            WHERE s.name_zh <> r.name_zh"""
+            yield from _rows(con, res, "adcode-name", sql)
+
+
+@table_rule
+def defined_once(con, package: Package, staged: set, today) -> Iterator[Problem]:
+    """No place or party is defined twice under different ids: the same Chinese name under the same
+    parent (places) or the same Chinese name (parties) means the same entity."""
+    for name, keys in (("places", ("name_zh", "parent_place_id")), ("parties", ("name_zh",))):
+        if name not in staged:
+            continue
+        res = package.resource(name)
+        if not set(keys) <= set(res.field_names):
+            continue
+        cols = ", ".join(ident(k) for k in keys)
+        pk = ident(res.primary_key[0])
+        sql = f"""
+        SELECT row, 'name_zh', name_zh, '"' || name_zh || '" is already defined as ' || first_id || ' (row ' ||
+               first_row || ')'
+        FROM (SELECT rowid + 2 AS row, name_zh, min(rowid + 2) OVER (PARTITION BY {cols}) AS first_row,
+                     first({pk}) OVER (PARTITION BY {cols} ORDER BY rowid) AS first_id
+              FROM {stage_table(res)} WHERE name_zh IS NOT NULL)
+        WHERE row > first_row"""
+        yield from _rows(con, res, "defined-once", sql)
+
+
 def _region_sql(t: str) -> str:
     """place_id -> the code of the place itself or of its nearest coded ancestor."""
     return f"""
@@ -233,10 +275,11 @@ def every_source_cited(con, package: Package, staged: set, today) -> Iterator[Pr
     src = package.resource("sources")
     refs = []
     for res in package.resources:
-        if res.name in staged:
-            for fk in res.foreign_keys:
-                if fk.resource == "sources" and len(fk.fields) == 1 and not fk.is_self:
-                    refs.append(f"SELECT {ident(fk.fields[0])} AS id FROM {stage_table(res)}")
+        for fk in res.foreign_keys:
+            if fk.resource == "sources" and len(fk.fields) == 1 and not fk.is_self:
+                if res.name not in staged:
+                    return  # a citing table could not be read: whether a source is cited is unknown
+                refs.append(f"SELECT {ident(fk.fields[0])} AS id FROM {stage_table(res)}")
     if not refs:
         return
     sql = f"""

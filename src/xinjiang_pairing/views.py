@@ -80,4 +80,38 @@ VIEWS = [
         WHERE o.same_as IS NULL
         """,
     ),
+    View(
+        "conflicts",
+        ("funding", "outcomes", "pairings", "indicators", "parties", "sources"),
+        "Rows whose sources disagree, side by side: each row marked conflicts_with next to the row it "
+        "disagrees with (a different dollar conversion, another share, another assisting party). "
+        "Both versions are kept in their tables; this view only lines them up.",
+        """
+        SELECT 'funding' AS table_name, a.funding_id AS row_id, a.flow_type AS what,
+               a.as_reported, a.amount AS value, a.currency AS unit, a.amount_usd_reported AS usd_reported,
+               a.source_id, sa.reliability,
+               b.funding_id AS other_row_id, b.as_reported AS other_as_reported, b.amount AS other_value,
+               b.amount_usd_reported AS other_usd_reported, b.source_id AS other_source_id,
+               sb.reliability AS other_reliability, a.notes
+        FROM funding a JOIN funding b ON b.funding_id = a.conflicts_with
+        JOIN sources sa ON sa.source_id = a.source_id JOIN sources sb ON sb.source_id = b.source_id
+        UNION ALL
+        SELECT 'outcomes', a.outcome_id, a.indicator_id, a.as_reported, a.value, i.unit, NULL,
+               a.source_id, sa.reliability, b.outcome_id, b.as_reported, b.value, NULL, b.source_id,
+               sb.reliability, a.notes
+        FROM outcomes a JOIN outcomes b ON b.outcome_id = a.conflicts_with
+        JOIN indicators i ON i.indicator_id = a.indicator_id
+        JOIN sources sa ON sa.source_id = a.source_id JOIN sources sb ON sb.source_id = b.source_id
+        UNION ALL
+        SELECT 'pairings', a.pairing_id, 'assisting party of ' || a.recipient_place_id,
+               coalesce(pa.name_en, 'unknown') || ': ' || coalesce(a.as_reported, ''), NULL, NULL, NULL,
+               a.source_id, sa.reliability, b.pairing_id,
+               coalesce(pb.name_en, 'unknown') || ': ' || coalesce(b.as_reported, ''), NULL, NULL,
+               b.source_id, sb.reliability, a.notes
+        FROM pairings a JOIN pairings b ON b.pairing_id = a.conflicts_with
+        LEFT JOIN parties pa ON pa.party_id = a.assisting_party_id
+        LEFT JOIN parties pb ON pb.party_id = b.assisting_party_id
+        JOIN sources sa ON sa.source_id = a.source_id JOIN sources sb ON sb.source_id = b.source_id
+        """,
+    ),
 ]

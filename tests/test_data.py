@@ -1,0 +1,175 @@
+"""The published data itself: the pairing map is complete by the sources' own count, names follow
+one convention, and the conventions the README promises hold."""
+
+import csv
+import itertools
+import re
+from collections import Counter
+
+import pytest
+
+COUNTY_LEVELS = {"county", "autonomous_county", "county_level_city", "district"}
+# The 2010 plan: 82 county-level units in 12 prefecture-level units (as they existed in 2010)
+COUNTIES_2010 = {
+    "hotan-prefecture": 8, "kashgar-prefecture": 12, "aksu-prefecture": 9, "kizilsu-prefecture": 4,
+    "altay-prefecture": 7, "ili-prefecture": 10, "changji-prefecture": 7, "bayingolin-prefecture": 9,
+    "bortala-prefecture": 3, "tacheng-prefecture": 7, "turpan": 3, "hami": 3,
+}
+DIVISIONS_2010 = {f"xpcc-division-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14)}
+
+
+def table(root, name):
+    with (root / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def data(root):
+    names = ["places", "parties", "pairings", "sources", "meetings", "funding", "outcomes"]
+    return {n: table(root, n) for n in names}
+
+
+def nineteen(data):
+    return {p["party_id"] for p in data["parties"] if p["parent_party_id"] == "assisting-provinces-19"}
+
+
+def test_nineteen_assisting_parties_each_paired(data):
+    parties = nineteen(data)
+    assert len(parties) == 19
+    paired = {p["assisting_party_id"] for p in data["pairings"] if p["program_id"] == "round-2010"}
+    assert parties <= paired
+
+
+def test_each_2010_county_unit_paired_exactly_once_by_the_nineteen(data):
+    places = {p["place_id"]: p for p in data["places"]}
+    parties = nineteen(data)
+    recipients = Counter(
+        p["recipient_place_id"] for p in data["pairings"]
+        if p["program_id"] == "round-2010" and p["assisting_party_id"] in parties
+        and places[p["recipient_place_id"]]["level"] in COUNTY_LEVELS
+        and not places[p["recipient_place_id"]]["parent_place_id"].startswith("xpcc")  # XPCC cities came later
+    )
+    assert [r for r, n in recipients.items() if n > 1] == []
+    assert sum(recipients.values()) == 82
+    by_prefecture = Counter(places[r]["parent_place_id"] for r in recipients)
+    assert by_prefecture == COUNTIES_2010
+
+
+def test_twelve_xpcc_divisions_in_2010(data):
+    parties = nineteen(data)
+    divisions = {
+        p["recipient_place_id"] for p in data["pairings"]
+        if p["program_id"] == "round-2010" and p["assisting_party_id"] in parties
+        and p["recipient_place_id"].startswith("xpcc-division-")
+    }
+    assert divisions == DIVISIONS_2010
+
+
+def test_unknown_assisting_parties_stay_unknown(data):
+    unknown = [p for p in data["pairings"] if not p["assisting_party_id"]]
+    assert {p["recipient_place_id"] for p in unknown} == {"karamay", "xpcc-division-11"}
+    assert all("not found" in p["notes"].lower() for p in unknown)
+
+
+def test_child_pairings_sit_inside_their_parent(data):
+    """A child pairing's party belongs to the parent's party (or is it), and its recipient lies
+    within the parent's recipient (or is it)."""
+    pairings = {p["pairing_id"]: p for p in data["pairings"]}
+    party_parent = {p["party_id"]: p["parent_party_id"] for p in data["parties"]}
+    place_parent = {p["place_id"]: p["parent_place_id"] for p in data["places"]}
+
+    def chain(node, parents):
+        while node:
+            yield node
+            node = parents.get(node)
+
+    children = [p for p in pairings.values() if p["parent_pairing_id"]]
+    assert children
+    for child in children:
+        parent = pairings[child["parent_pairing_id"]]
+        assert parent["assisting_party_id"] in chain(child["assisting_party_id"], party_parent), child["pairing_id"]
+        assert parent["recipient_place_id"] in chain(child["recipient_place_id"], place_parent), child["pairing_id"]
+
+
+def test_twelfth_division_conflict_kept_as_data(data):
+    rows = [p for p in data["pairings"] if p["recipient_place_id"].startswith("xpcc-division-12")]
+    assert {p["assisting_party_id"] for p in rows} == {"shanxi", "shandong"}
+    assert any(p["conflicts_with"] for p in rows)
+
+
+def test_national_meetings_one_to_ten(data):
+    numbers = sorted(int(m["meeting_number"]) for m in data["meetings"])
+    assert numbers == list(range(1, 11))
+
+
+def test_secondary_sources_say_why_they_are_cited(data):
+    for s in data["sources"]:
+        if s["reliability"] == "secondary":
+            assert s["notes"], s["source_id"]
+
+
+def test_former_codes_recorded_for_changed_places(data):
+    former = {p["place_id"]: p["former_adcode"] for p in data["places"] if p["former_adcode"]}
+    assert former["kuche-city"] == "652923"
+    assert former["turpan"] == "652100" and former["hami"] == "652200"
+
+
+def test_xpcc_divisions_linked_to_their_cities(data):
+    cities = {
+        p["parent_place_id"]: p["adcode"] for p in data["places"]
+        if p["parent_place_id"].startswith("xpcc-division-") and p["level"] == "county_level_city"
+    }
+    assert cities["xpcc-division-14"] == "659009" and cities["xpcc-division-1"] == "659002"
+    assert len(cities) == 12
+
+
+# --- English names: one romanization convention (README, "Names and codes") -------------------
+
+CONVENTIONAL = {"乌鲁木齐": "Urumqi", "克拉玛依": "Karamay", "吐鲁番": "Turpan", "哈密": "Hami", "昌吉": "Changji",
+                "博尔塔拉": "Bortala", "巴音郭楞": "Bayingolin", "阿克苏": "Aksu", "克孜勒苏": "Kizilsu",
+                "喀什": "Kashgar", "和田": "Hotan", "伊犁": "Ili", "塔城": "Tacheng", "阿勒泰": "Altay",
+                "新疆": "Xinjiang"}
+GENERIC = [("维吾尔自治区", "Uygur Autonomous Region"), ("自治州", "Autonomous Prefecture"),
+           ("自治县", "Autonomous County"), ("地区", "Prefecture"), ("县", "County"), ("区", "District"),
+           ("镇", "Town"), ("乡", "Township"), ("市", "City"), ("省", "Province"), ("市", "Municipality")]
+ETHNIC = {"哈萨克": "Kazakh", "蒙古": "Mongol", "回族": "Hui", "锡伯": "Xibe", "塔吉克": "Tajik",
+          "柯尔克孜": "Kirghiz", "柯尔克孜族": "Kirghiz Ethnic"}
+
+
+def readings(stem: str) -> set[str]:
+    from pypinyin import Style, pinyin
+
+    options = pinyin(stem, style=Style.NORMAL, heteronym=True)
+    return {"".join(c).lower() for c in itertools.islice(itertools.product(*options), 5000)}
+
+
+@pytest.mark.parametrize("kind", ["places"])
+def test_english_names_follow_the_convention(data, kind):
+    bad = []
+    for p in data[kind]:
+        zh, en = p["name_zh"], p["name_en"]
+        if p["level"] in ("xpcc", "xpcc_division", "xpcc_regiment"):
+            continue  # translated names, not transliterations
+        matched = False
+        for suffix, word in GENERIC:
+            if not zh.endswith(suffix) or not en.endswith(word):
+                continue
+            stem_zh, stem_en = zh[: -len(suffix)], en[: -len(word)].strip()
+            for eth_zh, eth_en in ETHNIC.items():
+                if stem_zh.endswith(eth_zh) and stem_en.endswith(eth_en):
+                    stem_zh, stem_en = stem_zh[: -len(eth_zh)], stem_en[: -len(eth_en)].strip()
+            if stem_zh in CONVENTIONAL:
+                matched = stem_en == CONVENTIONAL[stem_zh]
+            else:
+                parts = [c for c in CONVENTIONAL if stem_zh.startswith(c)]
+                if parts:  # a county named after its prefecture, e.g. 和田县 Hotan County
+                    matched = stem_en.startswith(CONVENTIONAL[parts[0]])
+                else:
+                    matched = re.sub(r"[^a-z]", "", stem_en.lower()) in readings(stem_zh)
+            if matched:
+                break
+        # prefecture-level cities go by their conventional name alone (Urumqi, Hami, ...)
+        matched = matched or (p["level"] == "prefecture_level_city" and CONVENTIONAL.get(zh[:-1]) == en)
+        if not matched:
+            bad.append(f"{p['place_id']}: {zh} -> {en}")
+    assert bad == []
