@@ -30,6 +30,7 @@ class RowRule:
     column: str  # the column a failure is reported on
     passes: str  # SQL condition over the row's typed columns
     message: str  # SQL expression for the message
+    regex: str | None = None  # for a text rule "column does not match regex": the regex alone
 
 
 def _ordered(a: str, b: str, what: str) -> RowRule:
@@ -75,6 +76,7 @@ def row_rules(resource: Resource, today: dt.date) -> list[RowRule]:
                     passes=f"NOT ({col} ~ {lit(FORMULA_START)})",
                     message="'the text starts with ' || left(" + col + ", 1) || "
                     "', which spreadsheets run as a formula'",
+                    regex=FORMULA_START,
                 )
             )
             out.append(
@@ -84,6 +86,7 @@ def row_rules(resource: Resource, today: dt.date) -> list[RowRule]:
                     column=f.name,
                     passes=f"NOT ({col} ~ {lit(STRAY_WHITESPACE)})",
                     message="'the text starts or ends with whitespace'",
+                    regex=STRAY_WHITESPACE,
                 )
             )
     if {"amount", "currency", "amount_usd_reported"} <= names:
@@ -315,20 +318,40 @@ def same_as_points_at_same_figure(con, package: Package, staged: set, today) -> 
         yield from _rows(con, res, "same-as", sql)
 
 
+def _first_pass(rules: list[RowRule]) -> str:
+    """One condition true for every row that breaks any of the rules. Regular-expression rules on
+    the same column are merged into one expression (text rules are most of the cost)."""
+    regex: dict[str, list[str]] = {}
+    others = []
+    for rule in rules:
+        if rule.regex:
+            regex.setdefault(rule.column, []).append(rule.regex)
+        else:
+            others.append(f"NOT coalesce({rule.passes}, TRUE)")
+    for column, patterns in regex.items():
+        others.append(f"coalesce({ident(column)} ~ {lit('|'.join(patterns))}, FALSE)")
+    return " OR ".join(others) or "FALSE"
+
+
 def run_rules(con, package: Package, staged: set, today: dt.date) -> list[Problem]:
     problems: list[Problem] = []
     for res in package.resources:
         if res.name not in staged:
             continue
-        queries = []
-        for rule in row_rules(res, today):
-            queries.append(
+        rules = row_rules(res, today)
+        if not rules:
+            continue
+        bad = f"badrows_{res.name}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT * FROM {typed_view(res)} WHERE {_first_pass(rules)}")
+        if con.execute(f"SELECT count(*) FROM {bad}").fetchone()[0]:
+            queries = [
                 f"SELECT _row, {lit(rule.column)}, CAST({ident(rule.column)} AS VARCHAR), {rule.message}, "
-                f"{lit(rule.name)} FROM {typed_view(res)} WHERE NOT coalesce({rule.passes}, TRUE)"
-            )
-        if queries:
+                f"{lit(rule.name)} FROM {bad} WHERE NOT coalesce({rule.passes}, TRUE)"
+                for rule in rules
+            ]
             for row, column, value, message, name in con.execute("\nUNION ALL\n".join(queries)).fetchall():
                 problems.append(Problem(res.rel_path, int(row), column, name, message, value))
+        con.execute(f"DROP TABLE {bad}")
     for fn in TABLE_RULES:
         problems.extend(fn(con, package, staged, today))
     return problems

@@ -3,6 +3,8 @@ set-based check queries. Every statement is generated from the schema; nothing i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .package import Field, Package, Resource
 
 DUCKDB_TYPES = {
@@ -147,67 +149,86 @@ def _quoted(col: str) -> str:
     return f"'\"' || left({col}, 80) || CASE WHEN length({col}) > 80 THEN '…' ELSE '' END || '\"'"
 
 
-def cell_check_sql(resource: Resource) -> list[str]:
-    """Queries over the staged text table, each returning (row, column, rule, value, message)."""
-    src = stage_table(resource)
-    queries = []
+@dataclass(frozen=True)
+class CellCheck:
+    column: str
+    rule: str
+    failing: str  # SQL condition, true when the cell fails
+    message: str  # SQL expression for the message
 
-    def q(f: Field, rule: str, failing: str, message: str) -> None:
-        col = ident(f.name)
-        queries.append(
-            f"SELECT rowid + 2 AS row, {lit(f.name)} AS column, {lit(rule)} AS rule, "
-            f"{col} AS value, {message} AS message FROM {src} WHERE {failing}"
-        )
 
+def cell_checks(resource: Resource) -> list[CellCheck]:
+    """The per-cell checks of a resource (types and constraints), over the staged text columns."""
+    out: list[CellCheck] = []
     for f in resource.fields:
         col = ident(f.name)
         c = f.constraints
+
+        def add(rule: str, failing: str, message: str, f=f) -> None:
+            out.append(CellCheck(f.name, rule, failing, message))
+
         if f.required or f.name in resource.primary_key:
-            q(f, "required", f"{col} IS NULL", "'a value is required'")
+            add("required", f"{col} IS NULL", "'a value is required'")
         typed = col
         if f.type in TYPE_PATTERNS:
             cast = cast_expr(f)
-            q(
-                f,
+            add(
                 "type-error",
-                f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, {lit(TYPE_PATTERNS[f.type])}) "
-                f"OR {cast} IS NULL)",
+                f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, {lit(TYPE_PATTERNS[f.type])}) OR {cast} IS NULL)",
                 f"{_quoted(col)} || ' is not {TYPE_WORDS[f.type]}'",
             )
             typed = cast
         if "enum" in c:
             allowed = ", ".join(str(v) for v in c["enum"])
-            q(
-                f,
+            add(
                 "enum",
                 f"{col} IS NOT NULL AND {col} NOT IN ({', '.join(lit(str(v)) for v in c['enum'])})",
                 f"{_quoted(col)} || ' is not one of the allowed values: ' || {lit(allowed)}",
             )
         if "pattern" in c:
-            q(
-                f,
+            add(
                 "pattern",
                 f"{col} IS NOT NULL AND NOT regexp_full_match({col}, {lit(c['pattern'])})",
                 f"{_quoted(col)} || ' does not match the pattern ' || {lit(c['pattern'])}",
             )
         for key, op, word in (("minimum", "<", "below the minimum"), ("maximum", ">", "above the maximum")):
             if key in c:
-                q(
-                    f,
-                    key,
-                    f"{typed} {op} {lit(c[key])}",
-                    f"{_quoted(col)} || ' is {word} ' || {lit(str(c[key]))}",
-                )
+                add(key, f"{typed} {op} {lit(c[key])}", f"{_quoted(col)} || ' is {word} ' || {lit(str(c[key]))}")
         for key, op, word in (("minLength", "<", "shorter than"), ("maxLength", ">", "longer than")):
             if key in c:
-                q(
-                    f,
+                add(
                     key,
                     f"length({col}) {op} {int(c[key])}",
                     f"'the value has ' || length({col}) || ' characters, {word} {int(c[key])}'",
                 )
-        if c.get("unique") and (f.name,) != resource.primary_key:
-            queries.append(_repeat_sql(src, (f.name,), "unique", f"column {f.name}"))
+    return out
+
+
+def cell_failure_filter(resource: Resource) -> str:
+    """One condition that is true for every row with at least one failing cell (a cheap first pass)."""
+    checks = cell_checks(resource)
+    return " OR ".join(f"({c.failing})" for c in checks) if checks else "FALSE"
+
+
+def cell_check_sql(resource: Resource, src: str | None = None, rowid: str = "rowid") -> list[str]:
+    """Queries returning (row, column, rule, value, message) for every failing cell of ``src``
+    (default: the staged table; ``rowid`` names its row-position column)."""
+    src = src or stage_table(resource)
+    return [
+        f"SELECT {rowid} + 2 AS row, {lit(c.column)} AS column, {lit(c.rule)} AS rule, "
+        f"{ident(c.column)} AS value, {c.message} AS message FROM {src} WHERE {c.failing}"
+        for c in cell_checks(resource)
+    ]
+
+
+def key_check_sql(resource: Resource) -> list[str]:
+    """Repeated primary keys and unique values, over the whole staged table."""
+    src = stage_table(resource)
+    queries = [
+        _repeat_sql(src, (f.name,), "unique", f"column {f.name}")
+        for f in resource.fields
+        if f.constraints.get("unique") and (f.name,) != resource.primary_key
+    ]
     if resource.primary_key:
         queries.append(_repeat_sql(src, resource.primary_key, "primary-key", "primary key"))
     return queries

@@ -9,6 +9,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import os
+import tempfile
 from pathlib import Path
 
 from . import rules, schema_sql
@@ -88,7 +90,7 @@ def stage(con, resource: Resource) -> list[Problem]:
     rel = resource.rel_path
     table = schema_sql.stage_table(resource)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {schema_sql.read_csv_sql(resource)}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {schema_sql.read_csv_sql(resource)}")
     except Exception as e:  # a file DuckDB cannot read at all
         return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])]
     rows = con.execute(
@@ -105,6 +107,22 @@ def stage(con, resource: Resource) -> list[Problem]:
     return problems
 
 
+def check_cells(con, resource: Resource) -> list[Problem]:
+    """Every failing cell. A first pass finds the rows with any failure in one scan; the detailed
+    checks then run on those rows only, so a clean table costs one pass."""
+    stage_name = schema_sql.stage_table(resource)
+    bad = f"bad_{resource.name}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT rowid AS _rid, * FROM {stage_name} "
+        f"WHERE {schema_sql.cell_failure_filter(resource)}"
+    )
+    problems = []
+    if con.execute(f"SELECT count(*) FROM {bad}").fetchone()[0]:
+        problems += _query_problems(con, resource, schema_sql.cell_check_sql(resource, bad, "_rid"))
+    con.execute(f"DROP TABLE {bad}")
+    return problems + _query_problems(con, resource, schema_sql.key_check_sql(resource))
+
+
 def _query_problems(con, resource: Resource, queries: list[str]) -> list[Problem]:
     if not queries:
         return []
@@ -113,6 +131,18 @@ def _query_problems(con, resource: Resource, queries: list[str]) -> list[Problem
         Problem(resource.rel_path, int(row), column, rule, message, value)
         for row, column, rule, value, message in con.execute(sql).fetchall()
     ]
+
+
+MEMORY_LIMIT = os.environ.get("XINJIANG_PAIRING_MEMORY_LIMIT", "700MB")
+
+
+def connect_engine():
+    """An in-memory DuckDB for staging and checks, capped in memory (it spills to a temporary
+    folder beyond the cap), so large packages validate within a bounded footprint."""
+    import duckdb
+
+    spill = Path(tempfile.gettempdir()) / "xinjiang-pairing-duckdb"
+    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
 
 
 def validate_package(
@@ -124,8 +154,6 @@ def validate_package(
 ) -> tuple[Report, object]:
     """Run every check. Returns the report and the DuckDB connection holding the staged tables
     (typed views ``typed_<name>``), so that a build can load from them without reading twice."""
-    import duckdb
-
     report = Report()
     try:
         package = load_package(root)
@@ -134,7 +162,7 @@ def validate_package(
         return report, None
     if descriptor:
         report.extend(validate_descriptor(package))
-    con = con or duckdb.connect()
+    con = con or connect_engine()
     staged: set[str] = set()
     for res in package.resources:
         header = check_header(res)
@@ -149,9 +177,9 @@ def validate_package(
         if problems:  # row numbers of later checks would be off: fix the file first
             continue
         staged.add(res.name)
-        report.extend(_query_problems(con, res, schema_sql.cell_check_sql(res)))
+        report.extend(check_cells(con, res))
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(res)} AS "
+            f"CREATE OR REPLACE VIEW {schema_sql.typed_view(res)} AS "
             f"{schema_sql.typed_select(res, schema_sql.stage_table(res))}"
         )
     for res in package.resources:
