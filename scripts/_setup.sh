@@ -14,7 +14,10 @@ want="$(cat requirements.lock pyproject.toml | "$PYTHON" -c 'import hashlib,sys;
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   echo "setting up $VENV (pinned versions from requirements.lock)" >&2
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+  if [ ! -x "$VENV/bin/uv" ]; then
+    "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip --upgrade >/dev/null
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+  fi
   "$VENV/bin/uv" pip sync --quiet --python "$VENV/bin/python" requirements.lock
   "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps -e .
   echo "$want" > "$STAMP"

@@ -1,7 +1,9 @@
 """Reference dataset on China's pairing assistance program for Xinjiang (对口援疆).
 
-``connect()`` opens the built DuckDB file read-only; ``validate_package`` and ``build`` are the
-Python API behind the ``xinjiang-pairing`` command.
+``connect()`` opens the built DuckDB file read-only; ``fetch()`` downloads a release file by
+version, verified by checksum. The rest of the Python API behind the ``xinjiang-pairing``
+command lives in its modules: ``xinjiang_pairing.validate.validate_package``,
+``xinjiang_pairing.build.build``, ``xinjiang_pairing.release.release``, ``xinjiang_pairing.diff``.
 """
 
 from __future__ import annotations
@@ -34,13 +36,9 @@ def connect(path: str | Path | None = None):
     return duckdb.connect(str(path), read_only=True)
 
 
-def validate_package(root=None, **kwargs):
-    from .validate import validate_package as run
+def fetch(version: str, sha256: str | None = None, base_url: str | None = None, file: str = "duckdb") -> Path:
+    """Download a release file (``duckdb``, ``csv`` or ``parquet:<table>``), verified by SHA-256 and
+    cached; returns its local path. See ``xinjiang_pairing.download.fetch``."""
+    from .download import fetch as run
 
-    return run(root, **kwargs)[0]
-
-
-def build(root=None, out=None, **kwargs):
-    from .build import build as run
-
-    return run(root, out, **kwargs)
+    return run(version, sha256=sha256, base_url=base_url, file=file)

@@ -159,6 +159,117 @@ def docs(package):
         click.echo(f"wrote {path}")
 
 
+@cli.command()
+@_root_option
+@click.option("--dist", type=click.Path(path_type=Path), help="Where dist/<version>/ goes (default: PACKAGE/dist).")
+@click.option("--tag", help="Refuse unless the version is this git tag without its leading v (as in CI).")
+def release(package, dist, tag):
+    """Release the package's version: write dist/<version>/ and record it in releases/<version>.json.
+
+    dist/<version>/ gets the DuckDB file, a zip of the CSV package, one Parquet file per table,
+    manifest.json and SHA256SUMS. Refused (exit 1, nothing written) when validation fails, the
+    version is not above the last release, CHANGELOG.md has no section for it, the files a release
+    contains have uncommitted changes, or the changes since the last release need a bigger version
+    bump.
+    """
+    from .release import ReleaseRefused
+    from .release import release as run_release
+
+    try:
+        result = run_release(package, dist, tag)
+    except ReleaseRefused as e:
+        _fail(f"release refused: {e}")
+    since = f"previous release: {result.previous}" if result.previous else "first release"
+    if result.rebuild:
+        since = "rebuilt: the package is unchanged since this version was released"
+    click.echo(f"released {result.version} ({since}) to {result.folder}")
+    for entry in result.manifest["files"]:
+        click.echo(f"  {entry['name']}  {entry['bytes']} bytes")
+    click.echo(f"recorded in {result.record}: commit it")
+
+
+def _package_version(ctx, param, value):
+    from .snapshot import detect
+
+    if detect(value) is None:
+        raise click.BadParameter(
+            "not a data package folder, a release CSV zip, a dist/<version>/ folder or a DuckDB file"
+        )
+    return value
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, path_type=Path), callback=_package_version)
+@click.argument("new", type=click.Path(exists=True, path_type=Path), callback=_package_version)
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.option("--changelog", is_flag=True, help="Print a Markdown summary to paste under a version heading.")
+@click.option("--limit", default=20, show_default=True, help="Rows to list in the text output (0: all).")
+def diff(old, new, as_json, changelog, limit):
+    """Compare two versions of the package and say which version bump the changes need.
+
+    OLD and NEW are each a folder holding datapackage.json, a release CSV zip, a dist/<version>/
+    folder or a DuckDB file. Rows are matched on primary keys: rows added, removed and changed
+    (with old and new value of each changed cell); schema changes; the release type.
+    """
+    import json
+
+    from .diff import compare
+    from .snapshot import SnapshotError
+
+    if as_json and changelog:
+        raise click.UsageError("use --json or --changelog, not both")
+    try:
+        result = compare(old, new)
+    except SnapshotError as e:
+        _fail(str(e))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif changelog:
+        click.echo(result.to_changelog(), nl=False)
+    else:
+        click.echo(result.to_text(limit or None))
+
+
+def _file_kind(ctx, param, value):
+    from .artifacts import file_name
+
+    try:
+        file_name("0.0.0", value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+    return value
+
+
+def _sha256(ctx, param, value):
+    from .download import normalize_sha256
+
+    try:
+        return normalize_sha256(value) if value else None
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+@cli.command()
+@click.argument("version")
+@click.option("--base-url", help="Where releases are (default: the project's GitHub releases).")
+@click.option("--sha256", callback=_sha256, help="Expected SHA-256 (default: from the release's manifest.json).")
+@click.option("--file", "kind", default="duckdb", show_default=True, callback=_file_kind,
+              help="duckdb, csv (zip of the CSV package) or parquet:<table>.")
+def fetch(version, base_url, sha256, kind):
+    """Download a release file, verify its checksum, cache it, and print its local path.
+
+    The cache is pooch's cache folder, or XINJIANG_PAIRING_CACHE if set.
+    """
+    from .download import FetchError
+    from .download import fetch as run_fetch
+
+    try:
+        path = run_fetch(version, sha256=sha256, base_url=base_url, file=kind)
+    except FetchError as e:
+        _fail(str(e))
+    click.echo(str(path))
+
+
 def main():
     cli(prog_name="xinjiang-pairing")
 

@@ -1,0 +1,195 @@
+"""Benchmark of validate and build against the bare DuckDB load and Frictionless.
+
+Run through scripts/bench. Generates synthetic packages (N generated rows in each of the two large
+tables, funding and outcomes, plus the real small tables), then times whole processes, round-robin
+so that each repetition runs every approach once, and reports medians, rows per second, the ratio
+to the DuckDB floor of the same repetition and peak memory. Writes docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MEASURE = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+wall = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"wall": wall, "rss_mb": rss, "code": r.returncode, "out": r.stdout[-2000:], "err": r.stderr[-2000:]}))
+"""
+FLOOR = """
+import duckdb, json, sys
+from pathlib import Path
+pkg = Path(sys.argv[1]); out = Path(sys.argv[2]); out.unlink(missing_ok=True)
+con = duckdb.connect(str(out))
+for res in json.loads((pkg / "datapackage.json").read_text())["resources"]:
+    con.execute(f"CREATE TABLE {res['name']} AS SELECT * FROM read_csv('{pkg / res['path']}', quote='\\"', escape='\\"')")
+con.close()
+"""
+
+
+def run(cmd: list[str]) -> dict:
+    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def commands(pkg: Path, work: Path) -> dict[str, list[str]]:
+    return {
+        "duckdb load (floor)": [sys.executable, "-c", FLOOR, str(pkg), str(work / "floor.duckdb")],
+        "xinjiang-pairing validate": [str(BIN / "xinjiang-pairing"), "validate", str(pkg)],
+        "xinjiang-pairing build": [str(BIN / "xinjiang-pairing"), "build", str(pkg), "-o", str(work / "b.duckdb")],
+        "frictionless validate": [str(BIN / "frictionless"), "validate", "--json", str(pkg / "datapackage.json")],
+    }
+
+
+def rows_in(pkg: Path) -> int:
+    total = 0
+    for res in json.loads((pkg / "datapackage.json").read_text())["resources"]:
+        with (pkg / res["path"]).open("rb") as fh:
+            total += sum(1 for _ in fh) - 1
+    return total
+
+
+def measure(pkg: Path, work: Path, names: list[str], reps: int) -> dict[str, dict]:
+    cmds = commands(pkg, work)
+    results: dict[str, list[dict]] = {n: [] for n in names}
+    for _ in range(reps):  # round-robin: every approach once per repetition
+        for name in names:
+            results[name].append(run(cmds[name]))
+    floor = [r["wall"] for r in results.get("duckdb load (floor)", [])]
+    out = {}
+    for name, rs in results.items():
+        walls = [r["wall"] for r in rs]
+        ratios = [w / f for w, f in zip(walls, floor, strict=False)] if floor else []
+        out[name] = {
+            "wall": statistics.median(walls),
+            "ratio": statistics.median(ratios) if ratios else None,
+            "rss_mb": max(r["rss_mb"] for r in rs),
+            "codes": sorted({r["code"] for r in rs}),
+            "last": rs[-1],
+        }
+    return out
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB memory"
+    except (OSError, ValueError, IndexError):
+        pass
+    import duckdb
+
+    return (f"{os.cpu_count()} cores ({cpu}){mem}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; DuckDB {duckdb.__version__}")
+
+
+def fmt_row(name: str, n_rows: int, m: dict) -> str:
+    rate = n_rows / m["wall"]
+    ratio = f"{m['ratio']:.2f}" if m["ratio"] is not None else "—"
+    return f"| {name} | {m['wall']:.2f} | {rate:,.0f} | {ratio} | {m['rss_mb']:.0f} | {m['codes']} |"
+
+
+def main() -> int:
+    from xinjiang_pairing.synthetic import expected_faults, make_package
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
+                    help="generated rows per large table (one run per size)")
+    ap.add_argument("--reps", type=int, default=3, help="repetitions (median is reported)")
+    ap.add_argument("--frictionless-max", type=int, default=100_000,
+                    help="largest size at which frictionless validate is also timed")
+    ap.add_argument("--write", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = ap.parse_args()
+
+    lines = [
+        "# Benchmarks",
+        "",
+        "<!-- Written by scripts/bench. -->",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {machine()}.",
+        "",
+        "Each size is a synthetic package (`xinjiang_pairing.synthetic`): N generated rows in each of the two large",
+        "tables (`funding`, `outcomes`), followed by the real rows, plus the real small tables. Times are whole",
+        f"processes (start-up included), median of {args.reps} round-robin repetitions; **× floor** is the median of",
+        "per-repetition ratios to the bare DuckDB load of the same CSVs (`CREATE TABLE … AS SELECT * FROM",
+        "read_csv(…)` into a file, no checks); peak memory is the process's maximum resident set.",
+        "",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for n in args.rows:
+            pkg = make_package(work / f"pkg-{n}", n)
+            total = rows_in(pkg)
+            names = ["duckdb load (floor)", "xinjiang-pairing validate", "xinjiang-pairing build"]
+            if n <= args.frictionless_max:
+                names.append("frictionless validate")
+            print(f"N = {n:,} ({total:,} rows) ...", flush=True)
+            res = measure(pkg, work, names, args.reps)
+            lines += [f"## N = {n:,} per large table ({total:,} rows in all)", "",
+                      "| process | seconds | rows/s | × floor | peak MB | exit codes |", "|---|---|---|---|---|---|"]
+            for name in names:
+                lines.append(fmt_row(name, total, res[name]))
+                print("  " + fmt_row(name, total, res[name]), flush=True)
+            if "frictionless validate" not in names:
+                lines.append(f"| frictionless validate | not run at this size (over {args.frictionless_max:,} "
+                             "rows it takes minutes) | | | | |")
+            elif res["frictionless validate"]["wall"]:
+                speedup = res["frictionless validate"]["wall"] / res["xinjiang-pairing validate"]["wall"]
+                lines += ["", f"`xinjiang-pairing validate` is {speedup:.0f}× faster than `frictionless validate` here."]
+            lines.append("")
+            # the same package with 1% faulty rows: every fault must be reported
+            faulty = make_package(work / f"faulty-{n}", n, fault_rate=0.01)
+            res_f = measure(faulty, work, ["duckdb load (floor)", "xinjiang-pairing validate"], args.reps)
+            report = subprocess.run([str(BIN / "xinjiang-pairing"), "validate", str(faulty), "--json"],
+                                    capture_output=True, text=True)
+            problems = json.loads(report.stdout)["problems"]
+            expected = expected_faults(n, 0.01)
+            found = {p["row"] for p in problems if p["file"] == "data/funding.csv"}
+            all_found = set(expected) <= found and len(found) == len(expected)
+            lines += [f"With 1% of generated funding rows faulty ({len(expected):,} faults of {len(set(expected.values()))} "
+                      f"kinds): {len(problems):,} problems reported, "
+                      f"{'every injected fault found and nothing else' if all_found else 'MISMATCH'}.", "",
+                      "| process | seconds | rows/s | × floor | peak MB | exit codes |", "|---|---|---|---|---|---|",
+                      fmt_row("duckdb load (floor)", total, res_f["duckdb load (floor)"]),
+                      fmt_row("xinjiang-pairing validate (1% faulty)", total, res_f["xinjiang-pairing validate"]), ""]
+            print(f"  faulty: {len(problems)} problems, all found: {all_found}", flush=True)
+    # the real dataset and start-up
+    real = {
+        "xinjiang-pairing validate (real dataset)": [str(BIN / "xinjiang-pairing"), "validate", str(ROOT)],
+        "xinjiang-pairing --help": [str(BIN / "xinjiang-pairing"), "--help"],
+    }
+    lines += ["## The real dataset and start-up", "", "| process | seconds (median of 5) | peak MB |", "|---|---|---|"]
+    for name, cmd in real.items():
+        rs = [run(cmd) for _ in range(5)]
+        wall = statistics.median(r["wall"] for r in rs)
+        lines.append(f"| {name} | {wall:.2f} | {max(r['rss_mb'] for r in rs):.0f} |")
+        print(f"  {name}: {wall:.2f} s", flush=True)
+    lines.append("")
+    args.write.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {args.write}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,370 @@
+"""Releases, in temporary git repositories made from a copy of the package: the files, their
+reproducibility, every refusal, the semantic-versioning gate, scripts/release as CI runs it, and
+opening the released DuckDB file from SQL (DuckDB 2.x and the 1.5 command line)."""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from xinjiang_pairing.build import STORAGE_VERSION
+from xinjiang_pairing.cli import cli
+from xinjiang_pairing.release import release
+
+FILES = ["datapackage.json", "README.md", "LICENSE", "LICENSE-DATA", "CITATION.cff", "CHANGELOG.md", ".gitignore",
+         "pyproject.toml", "requirements.lock"]
+FOLDERS = ["schemas", "data", "scripts"]
+VERSION = "1.0.0"
+TABLES = ["division_codes", "funding", "indicators", "meetings", "outcomes", "pairings", "parties", "places",
+          "programs", "sources"]
+
+
+def git(repo: Path, *args: str) -> str:
+    out = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def set_version(repo: Path, version: str, changelog: bool = True) -> None:
+    path = repo / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["version"] = version
+    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if changelog:
+        with (repo / "CHANGELOG.md").open("a", encoding="utf-8") as fh:
+            fh.write(f"\n## [{version}] - 2026-11-22\n\n- Test release.\n")
+
+
+def commit(repo: Path, message: str = "change") -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def make_repo(path: Path, root: Path) -> Path:
+    path.mkdir()
+    for name in FILES:
+        shutil.copy(root / name, path / name)
+    for name in FOLDERS:
+        shutil.copytree(root / name, path / name)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.name", "Test")
+    git(path, "config", "user.email", "test@example.org")
+    set_version(path, VERSION)
+    commit(path, "package")
+    return path
+
+
+def clone(source: Path, dest: Path) -> Path:
+    git(source.parent, "clone", "-q", str(source), str(dest))
+    git(dest, "config", "user.name", "Test")
+    git(dest, "config", "user.email", "test@example.org")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory, root):
+    """Repository ``a`` released as 1.0.0 (the record committed afterwards), and ``b``: a clone of
+    the same commit released separately."""
+    base = tmp_path_factory.mktemp("release")
+    a = make_repo(base / "a", root)
+    b = clone(a, base / "b")
+    first = release(a)
+    second = release(b)
+    built_from = git(a, "rev-parse", "HEAD")
+    commit(a, "record release 1.0.0")
+    return {"a": a, "b": b, "first": first, "second": second, "commit": built_from}
+
+
+@pytest.fixture
+def repo(released, tmp_path):
+    """A clone of the released repository, to change and release again."""
+    return clone(released["a"], tmp_path / "repo")
+
+
+def names(version):
+    stem = f"xinjiang-pairing-assistance-{version}"
+    return sorted([f"{stem}.duckdb", f"{stem}-csv.zip", "manifest.json", "SHA256SUMS"]
+                  + [f"{stem}-{t}.parquet" for t in TABLES])
+
+
+def test_release_writes_every_file(released):
+    folder = released["first"].folder
+    assert folder == released["a"] / "dist" / VERSION
+    assert sorted(p.name for p in folder.iterdir()) == names(VERSION)
+    assert sorted(p.name for p in folder.parent.iterdir()) == [VERSION]  # no staging folder left
+
+
+def test_sha256sums_is_what_sha256sum_checks(released):
+    folder = released["first"].folder
+    lines = (folder / "SHA256SUMS").read_text().splitlines()
+    assert [line.split("  ")[1] for line in lines] == [n for n in names(VERSION) if n != "SHA256SUMS"]
+    for line in lines:
+        digest, name = line.split("  ")
+        assert re.fullmatch("[0-9a-f]{64}", digest)
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    if shutil.which("sha256sum"):
+        out = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_manifest(released):
+    result = released["first"]
+    manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest == result.manifest
+    assert (manifest["name"], manifest["version"], manifest["git_commit"]) == (
+        "xinjiang-pairing-assistance", VERSION, released["commit"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["created"])
+    assert manifest["duckdb_version"] == duckdb.__version__
+    assert manifest["tool_version"] == __import__("xinjiang_pairing").__version__
+    db = manifest["duckdb_file"]
+    assert (db["name"], db["storage_version"], db["readable_by"], db["byte_reproducible"]) == (
+        f"xinjiang-pairing-assistance-{VERSION}.duckdb", STORAGE_VERSION, "DuckDB 1.5.x and 2.x", False)
+    for table, count in manifest["tables"].items():
+        with (released["a"] / "data" / f"{table}.csv").open(encoding="utf-8") as fh:
+            assert count == sum(1 for _ in __import__("csv").reader(fh)) - 1
+    assert [f["name"] for f in manifest["files"]] == [n for n in names(VERSION) if n not in ("manifest.json",
+                                                                                             "SHA256SUMS")]
+    for entry in manifest["files"]:
+        path = result.folder / entry["name"]
+        assert entry["bytes"] == path.stat().st_size
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    record = released["a"] / "releases" / f"{VERSION}.json"
+    assert record.read_bytes() == (result.folder / "manifest.json").read_bytes()
+
+
+def test_parquet_files_ordered_by_primary_key(released):
+    folder = released["first"].folder
+    con = duckdb.connect()
+    for table in TABLES:
+        path = str(folder / f"xinjiang-pairing-assistance-{VERSION}-{table}.parquet")
+        codecs = {r[0] for r in con.execute("SELECT compression FROM parquet_metadata(?)", [path]).fetchall()}
+        assert codecs == {"ZSTD"}
+        key = json.loads((released["a"] / "schemas" / f"{table}.json").read_text())["primaryKey"]
+        keys = con.execute(f"SELECT {', '.join(key)} FROM read_parquet(?)", [path]).fetchall()
+        assert keys == sorted(keys) and len(keys) == released["first"].manifest["tables"][table]
+
+
+def test_csv_zip_is_the_package_with_fixed_metadata(released):
+    with zipfile.ZipFile(released["first"].folder / f"xinjiang-pairing-assistance-{VERSION}-csv.zip") as zf:
+        infos = zf.infolist()
+        top = f"xinjiang-pairing-assistance-{VERSION}/"
+        listed = [i.filename.removeprefix(top) for i in infos]
+        assert listed == sorted(listed)
+        assert {"datapackage.json", "README.md", "LICENSE", "LICENSE-DATA", "CITATION.cff", "CHANGELOG.md"} <= set(
+            listed)
+        assert {f"data/{t}.csv" for t in TABLES} | {f"schemas/{t}.json" for t in TABLES} <= set(listed)
+        assert {(i.date_time, i.external_attr >> 16, i.compress_type) for i in infos} == {
+            ((1980, 1, 1, 0, 0, 0), 0o100644, zipfile.ZIP_DEFLATED)}
+        assert zf.read(top + "data/funding.csv") == (released["a"] / "data" / "funding.csv").read_bytes()
+
+
+def test_same_commit_twice_gives_the_same_bytes(released):
+    a, b = released["first"].folder, released["second"].folder
+    for name in names(VERSION):
+        if name.endswith(".duckdb") or name in ("manifest.json", "SHA256SUMS"):
+            continue
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+    def stable(folder):
+        m = json.loads((folder / "manifest.json").read_text())
+        del m["created"]
+        for entry in m["files"]:
+            if entry["name"].endswith(".duckdb"):  # not byte-reproducible: the manifest says so
+                del entry["sha256"], entry["bytes"]
+        return m
+
+    assert stable(a) == stable(b)
+
+
+def invoke(repo: Path, *args: str):
+    return CliRunner().invoke(cli, ["release", str(repo), *args])
+
+
+def assert_refused(repo: Path, message: str, version: str, *args: str) -> None:
+    record = repo / "releases" / f"{version}.json"
+    before = record.read_bytes() if record.exists() else None
+    result = invoke(repo, *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"release refused: {message}\n")
+    assert not (repo / "dist" / version).exists()
+    assert not list((repo / "dist").glob(".*")) if (repo / "dist").exists() else True
+    assert (record.read_bytes() if record.exists() else None) == before
+
+
+def add_indicator(repo: Path) -> None:
+    path = repo / "data" / "indicators.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(",", 1)
+    path.write_text("\n".join([*lines, f"test-indicator,{first[1]}"]) + "\n", encoding="utf-8")
+
+
+def test_refused_when_validation_fails(repo):
+    set_version(repo, "1.1.0")
+    (repo / "data" / "parties.csv").open("a", encoding="utf-8").write("broken,row\n")
+    commit(repo)
+    rows = len((repo / "data" / "parties.csv").read_text().splitlines())
+    columns = len((repo / "data" / "parties.csv").read_text().splitlines()[0].split(","))
+    assert_refused(repo, "validation failed with 1 problem(s), the first: "
+                         f"data/parties.csv, row {rows}: the row has 2 cells, the header has {columns} [missing-cell]",
+                   "1.1.0")
+
+
+def test_refused_when_the_version_is_not_greater(repo):
+    set_version(repo, "0.9.0")
+    commit(repo)
+    assert_refused(repo, "version 0.9.0 is not greater than the last release 1.0.0", "0.9.0")
+
+
+def test_refused_when_a_released_version_changed(repo):
+    add_indicator(repo)
+    commit(repo)
+    assert_refused(repo, "version 1.0.0 is not greater than the last release 1.0.0, and data/, schemas/ or "
+                         "datapackage.json changed since it was released", VERSION)
+
+
+def test_tags_count_as_releases(repo):
+    shutil.rmtree(repo / "releases")
+    commit(repo, "no records")
+    git(repo, "tag", "-a", "v1.2.0", "-m", "1.2.0")
+    set_version(repo, "1.1.0")
+    commit(repo)
+    assert_refused(repo, "version 1.1.0 is not greater than the last release 1.2.0", "1.1.0")
+
+
+def test_refused_without_a_changelog_section(repo):
+    set_version(repo, "1.0.1", changelog=False)
+    commit(repo)
+    assert_refused(repo, "CHANGELOG.md has no '## [1.0.1]' section", "1.0.1")
+
+
+def test_refused_with_uncommitted_changes(repo):
+    set_version(repo, "1.0.1")
+    commit(repo)
+    add_indicator(repo)
+    (repo / "data" / "new.csv").write_text("x\n")
+    (repo / "notes.txt").write_text("not released\n")
+    assert_refused(repo, "uncommitted changes in released files (data/indicators.csv, data/new.csv): commit them first",
+                   "1.0.1")
+    git(repo, "checkout", "data/indicators.csv")
+    (repo / "data" / "new.csv").unlink()
+    (repo / "CHANGELOG.md").open("a").write("- More.\n")
+    assert_refused(repo, "uncommitted changes in released files (CHANGELOG.md): commit them first", "1.0.1")
+
+
+def test_refused_outside_git_and_with_a_wrong_tag(repo, tmp_path):
+    assert_refused(repo, f"tag v9.9.9 does not match version {VERSION} in datapackage.json", VERSION,
+                   "--tag", "v9.9.9")
+    plain = tmp_path / "plain"
+    shutil.copytree(repo, plain, ignore=shutil.ignore_patterns(".git"))
+    set_version(plain, "2.0.0")
+    assert_refused(plain, f"{plain} is not a git repository with a commit: a release records its commit", "2.0.0")
+
+
+def test_gate_refuses_a_patch_for_added_rows_then_accepts_a_minor(repo):
+    add_indicator(repo)
+    set_version(repo, "1.0.1")
+    commit(repo)
+    assert_refused(repo, "version 1.0.1 is a patch release but the changes since 1.0.0 need a minor release: "
+                         "indicators: 1 row added", "1.0.1")
+    set_version(repo, "1.1.0")
+    commit(repo)
+    result = invoke(repo)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == f"released 1.1.0 (previous release: 1.0.0) to {repo / 'dist' / '1.1.0'}"
+    assert result.stdout.splitlines()[-1] == f"recorded in {repo / 'releases' / '1.1.0.json'}: commit it"
+    assert sorted(p.name for p in (repo / "releases").iterdir()) == ["1.0.0.json", "1.1.0.json"]
+
+
+def test_gate_refuses_a_minor_for_a_tightened_constraint(repo):
+    path = repo / "schemas" / "indicators.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    next(f for f in schema["fields"] if f["name"] == "definition")["constraints"]["maxLength"] = 100000
+    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    set_version(repo, "1.1.0")
+    commit(repo)
+    assert_refused(repo, "version 1.1.0 is a minor release but the changes since 1.0.0 need a major release: "
+                         "indicators: constraint tightened: definition maxLength added (100000)", "1.1.0")
+
+
+def fake_venv(repo: Path, root: Path) -> dict:
+    """A .venv that scripts/_setup.sh accepts as set up (its stamp matches the lock) and that uses
+    this environment's packages through a .pth file, so that nothing can change this environment.
+    Returns the environment for running the scripts: offline, so a set-up attempt fails at once."""
+    venv = repo / ".venv"
+    base = Path(getattr(sys, "_base_executable", sys.executable))
+    (venv / "bin").mkdir(parents=True)
+    os.symlink(base, venv / "bin" / "python")
+    (venv / "pyvenv.cfg").write_text(f"home = {base.parent}\ninclude-system-site-packages = false\n")
+    site = venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "here.pth").write_text(f"{root / 'src'}\n{sysconfig.get_paths()['purelib']}\n")
+    command = venv / "bin" / "xinjiang-pairing"
+    command.write_text('#!/bin/sh\nexec "$(dirname "$0")/python" -m xinjiang_pairing.cli "$@"\n')
+    command.chmod(0o755)
+    stamp = hashlib.sha256((repo / "requirements.lock").read_bytes() + (repo / "pyproject.toml").read_bytes())
+    (venv / ".installed-lock").write_text(stamp.hexdigest() + "\n")
+    return {**os.environ, "PYTHON": sys.executable, "PIP_NO_INDEX": "1", "UV_OFFLINE": "1"}
+
+
+def test_ci_workflow_runs_only_the_scripts(root):
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "ci.yml").read_text())
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    assert [s["run"] for s in steps if "run" in s] == ["scripts/test", 'scripts/release --tag "$GITHUB_REF_NAME"']
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_scripts_release_on_the_tag_rebuilds_the_recorded_release(repo, root):
+    """What CI does on tag v1.0.0, after the release record was committed: the same package again."""
+    env = {**fake_venv(repo, root), "GITHUB_REF_NAME": "v1.0.0"}
+    git(repo, "tag", "v1.0.0")
+    workflow = (root / ".github" / "workflows" / "ci.yml").read_text()
+    command = re.search(r"run: (scripts/release.*)", workflow)[1]
+    out = subprocess.run(["bash", "-c", command], cwd=repo, capture_output=True, text=True, env=env)
+    assert (out.returncode, out.stderr) == (0, "")
+    assert out.stdout.splitlines()[0] == (
+        f"released 1.0.0 (rebuilt: the package is unchanged since this version was released) to "
+        f"{Path('dist') / VERSION}")
+    assert sorted(p.name for p in (repo / "dist" / VERSION).iterdir()) == names(VERSION)
+    wrong = subprocess.run(["bash", "-c", command], cwd=repo, capture_output=True, text=True,
+                           env={**env, "GITHUB_REF_NAME": "v2.0.0"})
+    assert (wrong.returncode, wrong.stderr) == (
+        1, f"release refused: tag v2.0.0 does not match version {VERSION} in datapackage.json\n")
+
+
+def test_released_duckdb_file_opens_read_only_in_duckdb_2_and_the_1_5_cli(released):
+    path = released["first"].folder / f"xinjiang-pairing-assistance-{VERSION}.duckdb"
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{path}' AS xj (READ_ONLY)")
+    assert con.execute("SELECT version, storage_version FROM xj._release").fetchone() == (VERSION, STORAGE_VERSION)
+    assert con.execute("SELECT count(*) FROM xj.places").fetchone()[0] == released["first"].manifest["tables"][
+        "places"]
+    with pytest.raises(duckdb.Error, match="read-only"):
+        con.execute("CREATE TABLE xj.t (x INTEGER)")
+    cli_path = shutil.which("duckdb", path=str(Path(sys.executable).parent))
+    out = subprocess.run(
+        [cli_path, "-csv", "-noheader", "-c",
+         f"ATTACH '{path}' AS xj (READ_ONLY); SELECT version FROM xj._release; SELECT count(*) FROM xj.places;"],
+        capture_output=True, text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [VERSION, str(released["first"].manifest["tables"]["places"])]
+
+
+def test_before_1_0_a_minor_bump_may_carry_breaking_changes():
+    from xinjiang_pairing.release import covered_level
+
+    assert covered_level((0, 1, 0), (0, 2, 0)) == "major"
+    assert covered_level((0, 1, 0), (0, 1, 1)) == "patch"
+    assert covered_level((1, 0, 0), (1, 1, 0)) == "minor"
+    assert covered_level((0, 9, 0), (1, 0, 0)) == "major"
