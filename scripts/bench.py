@@ -35,7 +35,8 @@ from pathlib import Path
 pkg = Path(sys.argv[1]); out = Path(sys.argv[2]); out.unlink(missing_ok=True)
 con = duckdb.connect(str(out))
 for res in json.loads((pkg / "datapackage.json").read_text())["resources"]:
-    con.execute(f"CREATE TABLE {res['name']} AS SELECT * FROM read_csv('{pkg / res['path']}', quote='\\"', escape='\\"')")
+    path = pkg / res["path"]
+    con.execute(f"CREATE TABLE {res['name']} AS SELECT * FROM read_csv('{path}', quote='\\"', escape='\\"')")
 con.close()
 """
 
@@ -45,8 +46,16 @@ def run(cmd: list[str]) -> dict:
     return json.loads(out.stdout)
 
 
+PANDERA = """
+import sys
+from xinjiang_pairing.pandera_schemas import validate_with_pandera
+sys.exit(any(v is not None for v in validate_with_pandera(sys.argv[1]).values()))
+"""
+
+
 def commands(pkg: Path, work: Path) -> dict[str, list[str]]:
     return {
+        "pandera (polars) schemas": [sys.executable, "-c", PANDERA, str(pkg)],
         "duckdb load (floor)": [sys.executable, "-c", FLOOR, str(pkg), str(work / "floor.duckdb")],
         "xinjiang-pairing validate": [str(BIN / "xinjiang-pairing"), "validate", str(pkg)],
         "xinjiang-pairing build": [str(BIN / "xinjiang-pairing"), "build", str(pkg), "-o", str(work / "b.duckdb")],
@@ -110,6 +119,51 @@ def fmt_row(name: str, n_rows: int, m: dict) -> str:
     return f"| {name} | {m['wall']:.2f} | {rate:,.0f} | {ratio} | {m['rss_mb']:.0f} | {m['codes']} |"
 
 
+def targets(summary: dict[int, dict], real: dict[str, float]) -> list[str]:
+    """The project's performance targets, each with the measured figure and whether it is met."""
+    big = max(summary)
+    b = summary[big]
+    rows = []
+
+    def row(target: str, figure: str, met: bool | None) -> None:
+        verdict = "(for reference)" if met is None else ("met" if met else "**not met**")
+        rows.append(f"| {target} | {figure} | {verdict} |")
+
+    build = b["xinjiang-pairing build"]
+    row(f"validate + build at N = {big:,}: at most 2× the floor", f"{build['ratio']:.2f}×", build["ratio"] <= 2)
+    validate = b["xinjiang-pairing validate"]
+    row(f"validate alone at N = {big:,}", f"{validate['ratio']:.2f}×", None)
+    row("peak memory of build under 1 GiB", f"{build['rss_mb']:.0f} MB", build["rss_mb"] < 1024)
+    both = [n for n in summary if "frictionless validate" in summary[n]]
+    if both:
+        n = max(both)
+        speed = summary[n]["frictionless validate"]["wall"] / summary[n]["xinjiang-pairing validate"]["wall"]
+        row(f"at least 20× faster than frictionless validate (largest size both ran: N = {n:,})",
+            f"{speed:.0f}×", speed >= 20)
+    faulty = b["faulty"]
+    row("1% faulty: every fault reported, within 3× the floor",
+        f"{faulty['ratio']:.2f}×, {'all found' if b['all_found'] else 'MISMATCH'}",
+        faulty["ratio"] <= 3 and b["all_found"])
+    real_validate = real["xinjiang-pairing validate (real dataset)"]
+    row("real dataset, whole process: validate under 1.5 s", f"{real_validate:.2f} s", real_validate < 1.5)
+    row("--help under 0.3 s", f"{real['xinjiang-pairing --help']:.2f} s", real["xinjiang-pairing --help"] < 0.3)
+    sizes = sorted(summary)
+    rates = ", ".join(f"{summary[n]['total'] / summary[n]['xinjiang-pairing validate']['wall']:,.0f}" for n in sizes)
+    return [
+        "## Targets", "",
+        "| target | measured | |", "|---|---|---|", *rows, "",
+        f"Validate throughput in rows/s at N = {', '.join(f'{n:,}' for n in sizes)}: {rates} (it rises with size "
+        "while the fixed start-up cost, about a second, is spread over more rows; the cost per row does not grow).",
+        "",
+        "Where the time goes in `build` beyond `validate`: the published file keeps every constraint of the "
+        "Table Schemas, and DuckDB enforces each primary key and each foreign key with an index built row by "
+        "row as the rows are inserted (the large tables here have one primary key and five or six foreign keys "
+        "each). Loading the same typed rows without those constraints takes about as long as the floor; the "
+        "indexes are most of the rest. Tables that do not depend on each other are loaded in parallel.",
+        "",
+    ]
+
+
 def main() -> int:
     from xinjiang_pairing.synthetic import expected_faults, make_package
 
@@ -117,8 +171,10 @@ def main() -> int:
     ap.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
                     help="generated rows per large table (one run per size)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions (median is reported)")
-    ap.add_argument("--frictionless-max", type=int, default=100_000,
+    ap.add_argument("--frictionless-max", type=int, default=1_000_000,
                     help="largest size at which frictionless validate is also timed")
+    ap.add_argument("--frictionless-reps-above", type=int, default=100_000,
+                    help="above this size frictionless validate runs once (it takes minutes), not --reps times")
     ap.add_argument("--write", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = ap.parse_args()
 
@@ -136,28 +192,41 @@ def main() -> int:
         "read_csv(…)` into a file, no checks); peak memory is the process's maximum resident set.",
         "",
     ]
+    summary: dict[int, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for n in args.rows:
             pkg = make_package(work / f"pkg-{n}", n)
             total = rows_in(pkg)
-            names = ["duckdb load (floor)", "xinjiang-pairing validate", "xinjiang-pairing build"]
-            if n <= args.frictionless_max:
+            names = ["duckdb load (floor)", "xinjiang-pairing validate", "xinjiang-pairing build",
+                     "pandera (polars) schemas"]
+            slow = n > args.frictionless_reps_above
+            if n <= args.frictionless_max and not slow:
                 names.append("frictionless validate")
             print(f"N = {n:,} ({total:,} rows) ...", flush=True)
             res = measure(pkg, work, names, args.reps)
+            if n <= args.frictionless_max and slow:  # once, after the others; ratio to the median floor
+                one = run(commands(pkg, work)["frictionless validate"])
+                res["frictionless validate"] = {
+                    "wall": one["wall"], "ratio": one["wall"] / res["duckdb load (floor)"]["wall"],
+                    "rss_mb": one["rss_mb"], "codes": [one["code"]], "last": one, "once": True,
+                }
+                names.append("frictionless validate")
             lines += [f"## N = {n:,} per large table ({total:,} rows in all)", "",
                       "| process | seconds | rows/s | × floor | peak MB | exit codes |", "|---|---|---|---|---|---|"]
             for name in names:
-                lines.append(fmt_row(name, total, res[name]))
-                print("  " + fmt_row(name, total, res[name]), flush=True)
+                label = name + (" (one run)" if res[name].get("once") else "")
+                lines.append(fmt_row(label, total, res[name]))
+                print("  " + fmt_row(label, total, res[name]), flush=True)
             if "frictionless validate" not in names:
                 lines.append(f"| frictionless validate | not run at this size (over {args.frictionless_max:,} "
                              "rows it takes minutes) | | | | |")
             elif res["frictionless validate"]["wall"]:
                 speedup = res["frictionless validate"]["wall"] / res["xinjiang-pairing validate"]["wall"]
-                lines += ["", f"`xinjiang-pairing validate` is {speedup:.0f}× faster than `frictionless validate` here."]
+                lines += ["", f"`xinjiang-pairing validate` is {speedup:.0f}× faster than `frictionless validate` "
+                          "here."]
             lines.append("")
+            summary[n] = {"total": total, **res}
             # the same package with 1% faulty rows: every fault must be reported
             faulty = make_package(work / f"faulty-{n}", n, fault_rate=0.01)
             res_f = measure(faulty, work, ["duckdb load (floor)", "xinjiang-pairing validate"], args.reps)
@@ -167,25 +236,31 @@ def main() -> int:
             expected = expected_faults(n, 0.01)
             found = {p["row"] for p in problems if p["file"] == "data/funding.csv"}
             all_found = set(expected) <= found and len(found) == len(expected)
-            lines += [f"With 1% of generated funding rows faulty ({len(expected):,} faults of {len(set(expected.values()))} "
+            kinds = len(set(expected.values()))
+            lines += [f"With 1% of generated funding rows faulty ({len(expected):,} faults of {kinds} "
                       f"kinds): {len(problems):,} problems reported, "
                       f"{'every injected fault found and nothing else' if all_found else 'MISMATCH'}.", "",
                       "| process | seconds | rows/s | × floor | peak MB | exit codes |", "|---|---|---|---|---|---|",
                       fmt_row("duckdb load (floor)", total, res_f["duckdb load (floor)"]),
                       fmt_row("xinjiang-pairing validate (1% faulty)", total, res_f["xinjiang-pairing validate"]), ""]
             print(f"  faulty: {len(problems)} problems, all found: {all_found}", flush=True)
+            summary[n]["faulty"] = res_f["xinjiang-pairing validate"]
+            summary[n]["all_found"] = all_found
     # the real dataset and start-up
     real = {
         "xinjiang-pairing validate (real dataset)": [str(BIN / "xinjiang-pairing"), "validate", str(ROOT)],
         "xinjiang-pairing --help": [str(BIN / "xinjiang-pairing"), "--help"],
     }
     lines += ["## The real dataset and start-up", "", "| process | seconds (median of 5) | peak MB |", "|---|---|---|"]
+    real_walls: dict[str, float] = {}
     for name, cmd in real.items():
         rs = [run(cmd) for _ in range(5)]
         wall = statistics.median(r["wall"] for r in rs)
         lines.append(f"| {name} | {wall:.2f} | {max(r['rss_mb'] for r in rs):.0f} |")
         print(f"  {name}: {wall:.2f} s", flush=True)
+        real_walls[name] = wall
     lines.append("")
+    lines += targets(summary, real_walls)
     args.write.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.write}")
     return 0

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from . import rules, schema_sql
@@ -160,8 +161,12 @@ def validate_package(
     except PackageError as e:
         report.add(Problem("datapackage.json", 0, "", "package-error", str(e)))
         return report, None
+    # The descriptor check (Frictionless: ~0.5 s, mostly importing it) runs beside the data
+    # checks, which spend their time in DuckDB with the interpreter lock released.
+    descriptor_problems: list[Problem] = []
+    checker = threading.Thread(target=lambda: descriptor_problems.extend(validate_descriptor(package)))
     if descriptor:
-        report.extend(validate_descriptor(package))
+        checker.start()
     con = con or connect_engine()
     staged: set[str] = set()
     for res in package.resources:
@@ -189,5 +194,8 @@ def validate_package(
         sub = Resource(**{**res.__dict__, "foreign_keys": fks})
         report.extend(_query_problems(con, res, schema_sql.foreign_key_sql(sub, package)))
     report.extend(rules.run_rules(con, package, staged, today or dt.date.today()))
+    if descriptor:
+        checker.join()
+        report.extend(descriptor_problems)
     report.package = package  # type: ignore[attr-defined]
     return report, con
