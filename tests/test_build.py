@@ -122,3 +122,12 @@ def test_duckdb_1_5_cli_reads_the_file(built):
     assert out.returncode == 0, out.stderr
     count, comment = out.stdout.strip().splitlines()[:2]
     assert int(count) > 100 and comment.strip('"').startswith("Places: ")
+
+
+def test_small_packages_get_small_blocks(built, db):
+    from xinjiang_pairing.build import DEFAULT_BLOCK_SIZE, SMALL_BLOCK_SIZE, block_size
+
+    assert block_size(5_000) == SMALL_BLOCK_SIZE and block_size(2_000_000) == DEFAULT_BLOCK_SIZE
+    assert db.execute("SELECT block_size FROM _release").fetchone()[0] == SMALL_BLOCK_SIZE
+    assert db.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0] == SMALL_BLOCK_SIZE
+    assert built.stat().st_size < 4_000_000  # 256 KiB blocks made it about 15 MB

@@ -86,8 +86,8 @@ def render(package: Package) -> str:
     for v in VIEWS:
         lines.append(f"- `{v.name}`: {v.description}")
     lines += [
-        "- `_release`: package name and version, build time, git commit, DuckDB version and storage "
-        "version of the file.",
+        "- `_release`: package name and version, build time, git commit, DuckDB version, storage "
+        "version and block size of the file.",
         "- `_tables`: every table with its row count, title and description.",
         "",
     ]
