@@ -7,6 +7,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def csv_rows(path: Path) -> int:
+    """Data rows of a CSV file (records, not lines: quoted cells may hold line breaks)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return sum(1 for _ in csv.reader(fh)) - 1
+
+
 class PackageCopy:
     """A copy of the repository's data package in a temporary folder, to break on purpose."""
 

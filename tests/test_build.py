@@ -2,10 +2,12 @@
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import csv_rows
 
 from xinjiang_pairing.build import STORAGE_VERSION, build
 from xinjiang_pairing.package import load_package
@@ -29,9 +31,7 @@ def db(built):
 def test_every_resource_is_a_table_with_all_rows(db, root):
     package = load_package(root)
     for res in package.resources:
-        with res.path.open(encoding="utf-8") as fh:
-            lines = sum(1 for _ in __import__("csv").reader(fh)) - 1
-        assert db.execute(f'SELECT count(*) FROM "{res.name}"').fetchone()[0] == lines
+        assert db.execute(f'SELECT count(*) FROM "{res.name}"').fetchone()[0] == csv_rows(res.path)
         cols = [r[0] for r in db.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [res.name]
         ).fetchall()]
@@ -110,7 +110,7 @@ def test_invalid_data_writes_nothing_and_keeps_the_old_file(pkg, built, tmp_path
 
 
 def test_duckdb_1_5_cli_reads_the_file(built):
-    cli = shutil.which("duckdb", path=str(Path(__import__("sys").executable).parent))
+    cli = shutil.which("duckdb", path=str(Path(sys.executable).parent))
     assert cli, "duckdb-cli (pinned in the lock file) is missing"
     version = subprocess.run([cli, "-version"], capture_output=True, text=True).stdout
     assert version.startswith("v1.5")

@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -136,7 +137,7 @@ def test_help_does_not_import_heavy_libraries():
 
 
 def test_installed_command_runs(root):
-    exe = shutil.which("xinjiang-pairing", path=str(__import__("pathlib").Path(sys.executable).parent))
+    exe = shutil.which("xinjiang-pairing", path=str(Path(sys.executable).parent))
     out = subprocess.run([exe, "validate", str(root)], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("valid: ")
     assert out.stderr == ""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import csv_rows
 
 from xinjiang_pairing import __version__
 from xinjiang_pairing.build import build
@@ -98,6 +99,5 @@ def test_changelog_counts_match_the_data(root):
                         ("outcomes", "outcome figures"), ("indicators", "indicators")):
         m = re.search(rf"(\d+) {noun}\b", section)
         if m:
-            with package.resource(table).path.open(encoding="utf-8") as fh:
-                rows = sum(1 for _ in __import__("csv").reader(fh)) - 1
+            rows = csv_rows(package.resource(table).path)
             assert int(m.group(1)) == rows, f"{noun}: changelog says {m.group(1)}, data has {rows}"

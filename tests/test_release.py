@@ -17,7 +17,9 @@ import duckdb
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import csv_rows
 
+import xinjiang_pairing
 from xinjiang_pairing.build import STORAGE_VERSION
 from xinjiang_pairing.cli import cli
 from xinjiang_pairing.release import release
@@ -126,13 +128,12 @@ def test_manifest(released):
         "xinjiang-pairing-assistance", VERSION, released["commit"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["created"])
     assert manifest["duckdb_version"] == duckdb.__version__
-    assert manifest["tool_version"] == __import__("xinjiang_pairing").__version__
+    assert manifest["tool_version"] == xinjiang_pairing.__version__
     db = manifest["duckdb_file"]
     assert (db["name"], db["storage_version"], db["readable_by"], db["byte_reproducible"]) == (
         f"xinjiang-pairing-assistance-{VERSION}.duckdb", STORAGE_VERSION, "DuckDB 1.5.x and 2.x", False)
     for table, count in manifest["tables"].items():
-        with (released["a"] / "data" / f"{table}.csv").open(encoding="utf-8") as fh:
-            assert count == sum(1 for _ in __import__("csv").reader(fh)) - 1
+        assert count == csv_rows(released["a"] / "data" / f"{table}.csv")
     assert [f["name"] for f in manifest["files"]] == [n for n in names(VERSION) if n not in ("manifest.json",
                                                                                              "SHA256SUMS")]
     for entry in manifest["files"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from .package import Package, Resource, load_package
@@ -75,7 +76,7 @@ def render(package: Package) -> str:
         ]
         for f in res.fields:
             lines.append(f"| `{f.name}` | {f.type} | {_cell(_constraints(f, res))} | {_cell(f.description)} |")
-        rules = {(r.name, r.description) for r in row_rules(res, __import__("datetime").date.today())}
+        rules = {(r.name, r.description) for r in row_rules(res, dt.date.today())}
         if rules:
             lines += ["", "Further rules checked on every row:", ""]
             lines += [f"- {desc}" for _, desc in sorted(rules, key=lambda x: x[1])]
