@@ -14,7 +14,7 @@ def problems(pkg, **kw):
 
 def test_the_published_package_is_valid(root):
     report, _ = validate_package(root, today=TODAY)
-    assert report.to_text() .startswith("valid:"), report.to_text(20)
+    assert report.to_text().startswith("valid:"), report.to_text(20)
     assert set(report.rows_checked) == {r.name for r in report.package.resources}
 
 

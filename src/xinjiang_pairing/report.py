@@ -5,30 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-# Rule names a user sees. The first group mirrors Frictionless error types.
-RULE_TITLES = {
-    "package-error": "the package descriptor is invalid",
-    "schema-error": "a Table Schema is invalid",
-    "scheme-error": "the file cannot be read",
-    "encoding-error": "the file is not UTF-8",
-    "empty-file": "the file is empty",
-    "header-error": "the header row does not match the schema",
-    "source-error": "the CSV cannot be parsed",
-    "missing-cell": "a row has too few cells",
-    "extra-cell": "a row has too many cells",
-    "type-error": "a value has the wrong type",
-    "required": "a required value is missing",
-    "enum": "a value is not one of the allowed values",
-    "pattern": "a value does not match the required pattern",
-    "minimum": "a value is below the minimum",
-    "maximum": "a value is above the maximum",
-    "minLength": "a value is shorter than allowed",
-    "maxLength": "a value is longer than allowed",
-    "unique": "a value that must be unique is repeated",
-    "primary-key": "a primary key is repeated",
-    "foreign-key": "a reference points to a row that does not exist",
-}
-
 
 @dataclass(frozen=True, order=True)
 class Problem:

@@ -248,10 +248,13 @@ def _repeat_sql(src: str, keys: tuple[str, ...], rule: str, what: str) -> str:
     )
 
 
-def foreign_key_sql(resource: Resource, package: Package) -> list[str]:
-    """Anti-joins for each foreign key, over the staged text tables."""
+def foreign_key_sql(resource: Resource, package: Package, staged: set[str] | None = None) -> list[str]:
+    """Anti-joins for each foreign key, over the staged text tables (only keys into ``staged``
+    tables, when given: a table that could not be read cannot be looked up)."""
     queries = []
     for fk in resource.foreign_keys:
+        if staged is not None and fk.resource not in staged:
+            continue
         child = stage_table(resource)
         parent = stage_table(package.resource(fk.resource))
         join = " AND ".join(f"p.{ident(r)} = c.{ident(f)}" for f, r in zip(fk.fields, fk.ref_fields, strict=True))

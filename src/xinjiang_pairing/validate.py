@@ -25,7 +25,6 @@ REJECT_RULES = {
     "INVALID UNICODE": ("encoding-error", "the line is not valid UTF-8"),
     "UNQUOTED VALUE": ("source-error", "a quoted value is not closed or is followed by other characters"),
     "LINE SIZE OVER MAXIMUM": ("source-error", "the line is too long"),
-    "CAST": ("type-error", "a value cannot be read"),
 }
 
 
@@ -190,9 +189,7 @@ def validate_package(
     for res in package.resources:
         if res.name not in staged:
             continue
-        fks = [fk for fk in res.foreign_keys if fk.resource in staged]
-        sub = Resource(**{**res.__dict__, "foreign_keys": fks})
-        report.extend(_query_problems(con, res, schema_sql.foreign_key_sql(sub, package)))
+        report.extend(_query_problems(con, res, schema_sql.foreign_key_sql(res, package, staged)))
     report.extend(rules.run_rules(con, package, staged, today or dt.date.today()))
     if descriptor:
         checker.join()
