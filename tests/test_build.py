@@ -127,7 +127,97 @@ def test_duckdb_1_5_cli_reads_the_file(built):
 def test_small_packages_get_small_blocks(built, db):
     from xinjiang_pairing.build import DEFAULT_BLOCK_SIZE, SMALL_BLOCK_SIZE, block_size
 
-    assert block_size(5_000) == SMALL_BLOCK_SIZE and block_size(2_000_000) == DEFAULT_BLOCK_SIZE
+    assert block_size(500_000) == SMALL_BLOCK_SIZE and block_size(200_000_000) == DEFAULT_BLOCK_SIZE
     assert db.execute("SELECT block_size FROM _release").fetchone()[0] == SMALL_BLOCK_SIZE
     assert db.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0] == SMALL_BLOCK_SIZE
     assert built.stat().st_size < 4_000_000  # 256 KiB blocks made it about 15 MB
+
+
+def test_every_foreign_key_is_listed_and_declared_in_a_small_package(db, root):
+    package = load_package(root)
+    listed = db.execute(
+        "SELECT table_name, column_names, referenced_table, referenced_columns, declared FROM _foreign_keys"
+    ).fetchall()
+    expected = [(r.name, list(fk.fields), fk.resource, list(fk.ref_fields), True)
+                for r in package.resources for fk in r.foreign_keys]
+    assert sorted(listed) == sorted(expected)
+    constraints = db.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'")
+    assert constraints.fetchone()[0] == len(expected)
+
+
+def test_large_tables_keep_keys_but_not_declared_foreign_keys(pkg, tmp_path, monkeypatch):
+    import xinjiang_pairing.build as b
+
+    monkeypatch.setattr(b, "FOREIGN_KEY_MAX_ROWS", 60)  # funding has 54 rows, outcomes 92, pairings 114
+    result = build(pkg.root, tmp_path / "x.duckdb")
+    assert result.report.valid, result.report.to_text(5)
+    con = duckdb.connect(str(result.path), read_only=True)
+    kinds = dict(con.execute(
+        "SELECT table_name || ' ' || constraint_type, count(*) FROM duckdb_constraints() "
+        "WHERE table_name IN ('funding', 'outcomes') AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') GROUP BY 1"
+    ).fetchall())
+    assert kinds == {"funding PRIMARY KEY": 1, "funding FOREIGN KEY": 6, "outcomes PRIMARY KEY": 1}
+    declared = dict(con.execute(
+        "SELECT table_name, bool_and(declared) FROM _foreign_keys GROUP BY 1").fetchall())
+    package = load_package(pkg.root)
+    assert declared == {r.name: csv_rows(r.path) <= 60 for r in package.resources if r.foreign_keys}
+    assert False in declared.values() and True in declared.values()
+    for res in package.resources:
+        assert con.execute(f'SELECT count(*) FROM "{res.name}"').fetchone()[0] == csv_rows(res.path)
+    con.close()
+
+
+TODAY = __import__("datetime").date(2026, 11, 22)
+BREAKS = {
+    "duplicate primary key": lambda p: p.edit("funding", {"funding_id": p.rows("funding")[1]["funding_id"]},
+                                              funding_id=p.rows("funding")[0]["funding_id"]),
+    "dangling foreign key": lambda p: p.edit("outcomes", {"outcome_id": p.rows("outcomes")[0]["outcome_id"]},
+                                             program_id="no-such-program"),
+    "row rule": lambda p: p.edit("funding", {"funding_id": "ecns-2021-aid-funds-since-2019"},
+                                 period_end_year="2018"),
+    "table rule": lambda p: p.edit("pairings", {"pairing_id": p.rows("pairings")[0]["pairing_id"]},
+                                   recipient_place_id="beijing"),
+    "type and pattern": lambda p: p.edit("funding", {"funding_id": "ecns-2021-aid-funds-since-2019"},
+                                         amount="12x", currency="yuan"),
+    "ragged row": lambda p: p.append_line("parties", "broken,row"),
+    "missing column": lambda p: p.write("programs", p.rows("programs"), p.header("programs")[:-1]),
+}
+
+
+@pytest.mark.parametrize("kind", BREAKS)
+def test_a_failed_build_reports_exactly_what_validate_reports(pkg, tmp_path, kind):
+    from xinjiang_pairing.validate import validate_package
+
+    BREAKS[kind](pkg)
+    out = tmp_path / "x.duckdb"
+    result = build(pkg.root, out, today=TODAY)
+    expected, _ = validate_package(pkg.root, today=TODAY)
+    assert not expected.valid
+    assert result.report.sorted() == expected.sorted()
+    assert result.path is None and not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["pkg"]
+
+
+def test_a_synthetic_package_with_faults_of_every_kind(tmp_path):
+    from xinjiang_pairing.synthetic import expected_faults, make_package
+    from xinjiang_pairing.validate import validate_package
+
+    pkg = make_package(tmp_path / "pkg", rows=400, fault_rate=0.05)
+    result = build(pkg, tmp_path / "x.duckdb", today=TODAY)
+    expected, _ = validate_package(pkg, today=TODAY)
+    assert result.report.sorted() == expected.sorted()
+    assert {p.row for p in result.report.problems if p.file == "data/funding.csv"} == set(
+        expected_faults(400, 0.05))
+
+
+def test_the_build_never_publishes_when_load_and_validator_disagree(pkg, tmp_path, monkeypatch):
+    import xinjiang_pairing.build as b
+
+    def fails(con, res):
+        raise b.NotClean("simulated")
+
+    monkeypatch.setattr(b, "_load", fails)
+    result = build(pkg.root, tmp_path / "x.duckdb", today=TODAY)
+    assert [p.describe() for p in result.report.sorted()] == [
+        "the load stopped although every check passes; please report this [build-error]"]
+    assert not (tmp_path / "x.duckdb").exists()

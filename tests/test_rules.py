@@ -140,3 +140,46 @@ def test_a_place_is_defined_once(pkg):
         f'data/places.csv, row {len(rows) + 1}, column "name_zh": "阿瓦提县" is already defined as awati-county '
         f"(row {first + 2}) [defined-once]"
     ]
+
+
+def test_text_rules_left_out_where_enum_or_pattern_guarantees_them(pkg):
+    import json
+
+    from xinjiang_pairing.package import load_package
+    from xinjiang_pairing.rules import row_rules
+
+    def text_rule_columns(cells_passed):
+        res = load_package(pkg.root).resource("funding")
+        return {r.column for r in row_rules(res, TODAY, cells_passed) if r.name == "no-formula"}
+
+    everything = text_rule_columns(False)
+    assert {"funding_id", "flow_type", "currency", "as_reported", "notes"} <= everything
+    assert text_rule_columns(True) == {"locator", "as_reported", "notes"}
+    schema = pkg.root / "schemas" / "funding.json"
+    descriptor = json.loads(schema.read_text())
+    for field in descriptor["fields"]:
+        if field["name"] == "flow_type":
+            field["constraints"]["enum"].append("-other")
+        if field["name"] == "currency":
+            field["constraints"]["pattern"] = "^[A-Z]{3}|=$"
+    schema.write_text(json.dumps(descriptor))
+    assert text_rule_columns(True) == {"locator", "as_reported", "notes", "flow_type", "currency"}
+
+
+def test_text_rules_read_the_same_in_duckdb_and_python(pkg):
+    import re
+
+    import duckdb
+
+    from xinjiang_pairing.package import load_package
+    from xinjiang_pairing.rules import row_rules
+
+    res = load_package(pkg.root).resource("funding")
+    texts = ["=1+1", "+1", "-x", "@a", "a-b", " a", "a ", "a\tb", "\va", "a\n", "\u00a0a", "ok"]
+    con = duckdb.connect()
+    for rule in {r.name: r for r in row_rules(res, TODAY) if r.regex}.values():
+        python = [bool(re.search(rule.regex, t)) for t in texts]
+        sql = con.execute(f"SELECT [t ~ '{rule.regex}' FOR t IN ?]", [texts]).fetchone()[0]
+        assert sql == python, rule.name
+    formula = next(r for r in row_rules(res, TODAY) if r.name == "no-formula")
+    assert [t for t in texts if re.search(formula.regex, t)] == ["=1+1", "+1", "-x", "@a"]

@@ -35,7 +35,7 @@ from .artifacts import (
     write_json,
     write_parquet,
 )
-from .build import STORAGE_VERSION, write_database
+from .build import STORAGE_VERSION, build, write_database
 from .package import Package, PackageError, load_package
 from .schema_sql import lit
 
@@ -202,18 +202,23 @@ def build_manifest(package: Package, commit: str, tables: dict[str, int], folder
     }
 
 
-def write_release(con, package: Package, folder: Path, commit: str) -> dict:
-    """Write every release file of ``package`` into ``folder``; ``con`` holds the validated tables."""
+def write_release(package: Package, folder: Path, commit: str, tables: dict[str, int] | None = None) -> dict:
+    """Write every release file of ``package`` into ``folder``. The DuckDB file is built there
+    unless it already is (``tables``: its row counts)."""
+    import duckdb
+
     version = package.version
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     db = folder / file_name(version, "duckdb")
-    tables = write_database(con, package, db, commit)
+    if tables is None:
+        tables = write_database(package, db, commit)
     write_csv_zip(package.root, folder / file_name(version, "csv"), f"{package.name}-{version}")
-    con.execute(f"ATTACH {lit(str(db))} AS released (READ_ONLY)")
+    con = duckdb.connect()
     try:
+        con.execute(f"ATTACH {lit(str(db))} AS released (READ_ONLY)")
         write_parquet(con, "released", {r.name: r.primary_key for r in package.resources}, folder, version)
     finally:
-        con.execute("DETACH released")
+        con.close()
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest = build_manifest(package, commit, tables, folder, created)
     write_json(folder / MANIFEST, manifest)
@@ -224,8 +229,6 @@ def write_release(con, package: Package, folder: Path, commit: str) -> dict:
 def release(root: str | Path | None = None, dist: str | Path | None = None, tag: str | None = None,
             today: dt.date | None = None) -> Release:
     """Check, then write ``dist/<version>/`` and ``releases/<version>.json``. Raises ``ReleaseRefused``."""
-    from .validate import validate_package
-
     try:
         package = load_package(root)
     except PackageError as e:
@@ -240,24 +243,24 @@ def release(root: str | Path | None = None, dist: str | Path | None = None, tag:
     commit = check_git(root)
     history = released_versions(root)
     previous = previous_release(root, version, history)
-    report, con = validate_package(root, today=today)
-    if not report.valid:
-        problems = report.sorted()
-        raise ReleaseRefused(f"validation failed with {len(problems)} problem(s), the first: {problems[0].describe()}")
+    dist = Path(dist) if dist else root / "dist"
+    final = dist / package.version
+    staging = dist / f".{package.version}.{os.getpid()}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
     try:
+        staging.mkdir(parents=True)
+        built = build(root, staging / file_name(package.version, "duckdb"), today=today, commit=commit)
+        if not built.report.valid:
+            problems = built.report.sorted()
+            raise ReleaseRefused(
+                f"validation failed with {len(problems)} problem(s), the first: {problems[0].describe()}"
+            )
         if previous:
             check_bump(root, previous, version)
-        dist = Path(dist) if dist else root / "dist"
-        final = dist / package.version
-        staging = dist / f".{package.version}.{os.getpid()}.tmp"
+        manifest = write_release(package, staging, commit, built.tables)
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        try:
-            manifest = write_release(con, package, staging, commit)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    finally:
-        con.close()
+        raise
     if final.exists():
         shutil.rmtree(final)
     os.replace(staging, final)

@@ -23,7 +23,7 @@ class Problem:
             where += f", row {self.row}"
         if self.column:
             where += f', column "{self.column}"'
-        return f"{where}: {self.message} [{self.rule}]"
+        return f"{where}: {self.message} [{self.rule}]" if where else f"{self.message} [{self.rule}]"
 
 
 @dataclass

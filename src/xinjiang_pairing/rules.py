@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .package import Package, Resource
+from .package import Field, Package, Resource
+from .pattern_edges import may_begin_or_end_with
 from .report import Problem
-from .schema_sql import ident, lit, stage_table, typed_view
+from .schema_sql import ident, lit, typed_view
 
 XINJIANG_PREFIX = "65"  # division codes of places in Xinjiang start with these digits
 CNY_PER_USD = (6.0, 8.5)  # plausible range of a reported CNY/USD conversion, 1997 to today
-FORMULA_START = r"^[=+@-]"
-STRAY_WHITESPACE = r"^\s|\s$"
+FORMULA_CHARS = "=+@-"  # a text starting with one of these runs as a formula in spreadsheets
+WHITESPACE = " \t\n\r\f\v"
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,36 @@ class RowRule:
     column: str  # the column a failure is reported on
     passes: str  # SQL condition over the row's typed columns
     message: str  # SQL expression for the message
-    regex: str | None = None  # for a text rule "column does not match regex": the regex alone
+    first_chars: str = ""  # for a text rule "the text does not begin with any of first_chars
+    last_chars: str = ""  # (or end with any of last_chars)": the characters
+
+    @property
+    def regex(self) -> str | None:
+        """The text rule as one regular expression (DuckDB and Polars read it the same way)."""
+        parts = [f"^{_char_class(self.first_chars)}"] if self.first_chars else []
+        parts += [f"{_char_class(self.last_chars)}$"] if self.last_chars else []
+        return "|".join(parts) or None
+
+
+_CLASS_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f", "\v": "\\v", "-": "\\-", "\\": "\\\\",
+                  "]": "\\]", "^": "\\^", "[": "\\["}
+
+
+def _char_class(chars: str) -> str:
+    return "[" + "".join(_CLASS_ESCAPES.get(c, c) for c in chars) + "]"
+
+
+def _edges_ruled_out(f: Field, rule: RowRule) -> bool:
+    """Whether the column's enum or pattern already keeps every valid cell clear of the rule's
+    characters (so the rule cannot fail once the cell checks pass)."""
+    enum = f.constraints.get("enum")
+    if enum is not None:
+        return all(
+            not (str(v)[:1] and str(v)[0] in rule.first_chars) and not (str(v)[-1:] and str(v)[-1] in rule.last_chars)
+            for v in enum
+        )
+    pattern = f.constraints.get("pattern")
+    return pattern is not None and not may_begin_or_end_with(pattern, rule.first_chars, rule.last_chars)
 
 
 def _ordered(a: str, b: str, what: str) -> RowRule:
@@ -43,8 +73,32 @@ def _ordered(a: str, b: str, what: str) -> RowRule:
     )
 
 
-def row_rules(resource: Resource, today: dt.date) -> list[RowRule]:
-    """The row rules that apply to a resource, given its columns."""
+def _text_rules(f: Field) -> list[RowRule]:
+    col = ident(f.name)
+    formula = RowRule(
+        name="no-formula",
+        description="text does not start with =, +, - or @ (spreadsheet formula injection)",
+        column=f.name,
+        passes="",
+        message="'the text starts with ' || left(" + col + ", 1) || ', which spreadsheets run as a formula'",
+        first_chars=FORMULA_CHARS,
+    )
+    spaces = RowRule(
+        name="no-stray-whitespace",
+        description="text has no leading or trailing whitespace",
+        column=f.name,
+        passes="",
+        message="'the text starts or ends with whitespace'",
+        first_chars=WHITESPACE,
+        last_chars=WHITESPACE,
+    )
+    return [replace(r, passes=f"NOT ({col} ~ {lit(r.regex)})") for r in (formula, spaces)]
+
+
+def row_rules(resource: Resource, today: dt.date, cells_passed: bool = False) -> list[RowRule]:
+    """The row rules that apply to a resource, given its columns. With ``cells_passed`` (every cell
+    is known to pass its type and constraint checks), text rules that a column's enum or pattern
+    already guarantees are left out."""
     names = set(resource.field_names)
     out: list[RowRule] = []
     for a, b, what in (
@@ -68,27 +122,9 @@ def row_rules(resource: Resource, today: dt.date) -> list[RowRule]:
                 )
             )
         if f.type == "string":
-            out.append(
-                RowRule(
-                    name="no-formula",
-                    description="text does not start with =, +, - or @ (spreadsheet formula injection)",
-                    column=f.name,
-                    passes=f"NOT ({col} ~ {lit(FORMULA_START)})",
-                    message="'the text starts with ' || left(" + col + ", 1) || "
-                    "', which spreadsheets run as a formula'",
-                    regex=FORMULA_START,
-                )
-            )
-            out.append(
-                RowRule(
-                    name="no-stray-whitespace",
-                    description="text has no leading or trailing whitespace",
-                    column=f.name,
-                    passes=f"NOT ({col} ~ {lit(STRAY_WHITESPACE)})",
-                    message="'the text starts or ends with whitespace'",
-                    regex=STRAY_WHITESPACE,
-                )
-            )
+            for rule in _text_rules(f):
+                if not (cells_passed and _edges_ruled_out(f, rule)):
+                    out.append(rule)
     if {"amount", "currency", "amount_usd_reported"} <= names:
         lo, hi = CNY_PER_USD
         out.append(
@@ -143,7 +179,7 @@ def no_cycles(con, package: Package, staged: set, today) -> Iterator[Problem]:
     for res in package.resources:
         if res.name not in staged:
             continue
-        t = stage_table(res)
+        t = typed_view(res)
         for col, pk in _single_self_fks(res):
             c, k = ident(col), ident(pk)
             sql = f"""
@@ -153,7 +189,7 @@ def no_cycles(con, package: Package, staged: set, today) -> Iterator[Problem]:
                 SELECT w.start, s.{c}, w.depth + 1 FROM walk w JOIN {t} s ON s.{k} = w.cur
                 WHERE w.cur <> w.start AND s.{c} IS NOT NULL AND w.depth < 64
             )
-            SELECT s.rowid + 2, {lit(col)}, s.{c},
+            SELECT s._row, {lit(col)}, s.{c},
                    'following {col} from "' || s.{k} || '" leads back to it (a cycle)'
             FROM {t} s WHERE s.{k} IN (SELECT start FROM walk WHERE cur = start)"""
             yield from _rows(con, res, "no-cycles", sql)
@@ -179,14 +215,14 @@ def adcode_agrees_with_parent(con, package: Package, staged: set, today) -> Iter
     for res in package.resources:
         if res.name not in staged or "adcode" not in res.field_names:
             continue
-        t = stage_table(res)
+        t = typed_view(res)
         valid = res.field("adcode").constraints.get("pattern", "[0-9]+")  # malformed codes fail elsewhere
         for col, pk in _single_self_fks(res):
             if not col.startswith("parent"):
                 continue
             sql = f"""
             WITH anc AS ({_coded_ancestor_sql(t, pk, col)})
-            SELECT s.rowid + 2, 'adcode', s.adcode,
+            SELECT s._row, 'adcode', s.adcode,
                    'the code ' || s.adcode || ' does not fall under ' || anc.ancestor_code ||
                    ' of ' || anc.ancestor_id
             FROM {t} s JOIN anc ON anc.id = s.{ident(pk)}
@@ -209,9 +245,9 @@ def adcode_names_agree(con, package: Package, staged: set, today) -> Iterator[Pr
             if "name_zh" not in ref.field_names:
                 continue
             sql = f"""
-            SELECT s.rowid + 2, 'name_zh', s.name_zh,
+            SELECT s._row, 'name_zh', s.name_zh,
                    'the name differs from the official name of ' || s.adcode || ' in {ref.name}: ' || r.name_zh
-            FROM {stage_table(res)} s JOIN {stage_table(ref)} r ON r.{ident(fk.ref_fields[0])} = s.adcode
+            FROM {typed_view(res)} s JOIN {typed_view(ref)} r ON r.{ident(fk.ref_fields[0])} = s.adcode
             WHERE s.name_zh <> r.name_zh"""
             yield from _rows(con, res, "adcode-name", sql)
 
@@ -231,9 +267,9 @@ def defined_once(con, package: Package, staged: set, today) -> Iterator[Problem]
         sql = f"""
         SELECT row, 'name_zh', name_zh, '"' || name_zh || '" is already defined as ' || first_id || ' (row ' ||
                first_row || ')'
-        FROM (SELECT rowid + 2 AS row, name_zh, min(rowid + 2) OVER (PARTITION BY {cols}) AS first_row,
-                     first({pk}) OVER (PARTITION BY {cols} ORDER BY rowid) AS first_id
-              FROM {stage_table(res)} WHERE name_zh IS NOT NULL)
+        FROM (SELECT _row AS row, name_zh, min(_row) OVER (PARTITION BY {cols}) AS first_row,
+                     first({pk}) OVER (PARTITION BY {cols} ORDER BY _row) AS first_id
+              FROM {typed_view(res)} WHERE name_zh IS NOT NULL)
         WHERE row > first_row"""
         yield from _rows(con, res, "defined-once", sql)
 
@@ -253,16 +289,16 @@ def pairings_go_into_xinjiang(con, package: Package, staged: set, today) -> Iter
     if not {"pairings", "places", "parties"} <= staged:
         return
     res = package.resource("pairings")
-    places, parties, pairings = (stage_table(package.resource(n)) for n in ("places", "parties", "pairings"))
+    places, parties, pairings = (typed_view(package.resource(n)) for n in ("places", "parties", "pairings"))
     x = lit(XINJIANG_PREFIX)
     sql = f"""
     WITH region AS ({_region_sql(places)})
-    SELECT p.rowid + 2, 'recipient_place_id', p.recipient_place_id,
+    SELECT p._row, 'recipient_place_id', p.recipient_place_id,
            'the recipient ' || p.recipient_place_id || ' is not a place in Xinjiang'
     FROM {pairings} p LEFT JOIN region r ON r.place_id = p.recipient_place_id
     WHERE p.recipient_place_id IS NOT NULL AND NOT starts_with(coalesce(r.code, ''), {x})
     UNION ALL
-    SELECT p.rowid + 2, 'assisting_party_id', p.assisting_party_id,
+    SELECT p._row, 'assisting_party_id', p.assisting_party_id,
            'the assisting party ' || p.assisting_party_id || ' is in Xinjiang (' || q.place_id || ')'
     FROM {pairings} p JOIN {parties} q ON q.party_id = p.assisting_party_id
     JOIN region r ON r.place_id = q.place_id
@@ -282,12 +318,12 @@ def every_source_cited(con, package: Package, staged: set, today) -> Iterator[Pr
             if fk.resource == "sources" and len(fk.fields) == 1 and not fk.is_self:
                 if res.name not in staged:
                     return  # a citing table could not be read: whether a source is cited is unknown
-                refs.append(f"SELECT {ident(fk.fields[0])} AS id FROM {stage_table(res)}")
+                refs.append(f"SELECT {ident(fk.fields[0])} AS id FROM {typed_view(res)}")
     if not refs:
         return
     sql = f"""
-    SELECT s.rowid + 2, 'source_id', s.source_id, 'the source ' || s.source_id || ' is not cited by any row'
-    FROM {stage_table(src)} s WHERE s.source_id NOT IN ({' UNION ALL '.join(refs)})"""
+    SELECT s._row, 'source_id', s.source_id, 'the source ' || s.source_id || ' is not cited by any row'
+    FROM {typed_view(src)} s WHERE s.source_id NOT IN ({' UNION ALL '.join(refs)})"""
     yield from _rows(con, src, "source-cited", sql)
 
 
@@ -333,12 +369,13 @@ def _first_pass(rules: list[RowRule]) -> str:
     return " OR ".join(others) or "FALSE"
 
 
-def run_rules(con, package: Package, staged: set, today: dt.date) -> list[Problem]:
+def run_rules(con, package: Package, staged: set, today: dt.date, cells_passed: bool = False) -> list[Problem]:
+    """Every row rule and table rule over the typed views of the ``staged`` tables."""
     problems: list[Problem] = []
     for res in package.resources:
         if res.name not in staged:
             continue
-        rules = row_rules(res, today)
+        rules = row_rules(res, today, cells_passed)
         if not rules:
             continue
         bad = f"badrows_{res.name}"

@@ -112,7 +112,12 @@ def _check_constraints(f: Field) -> list[str]:
     return out
 
 
-def create_table_sql(resource: Resource, schema: str = "main", with_fks: bool = True) -> str:
+def create_table_sql(
+    resource: Resource, schema: str = "main", with_fks: bool = True, name: str | None = None,
+    with_pk: bool = True,
+) -> str:
+    """CREATE TABLE with the schema's types, NOT NULL, UNIQUE and CHECK constraints, and (unless
+    left out) its primary key and foreign keys."""
     lines = []
     for f in resource.fields:
         col = f"{ident(f.name)} {DUCKDB_TYPES.get(f.type, 'VARCHAR')}"
@@ -123,8 +128,8 @@ def create_table_sql(resource: Resource, schema: str = "main", with_fks: bool = 
         for chk in _check_constraints(f):
             col += f" CHECK ({chk})"
         lines.append(col)
-    if resource.primary_key:
-        lines.append(f"PRIMARY KEY ({', '.join(ident(k) for k in resource.primary_key)})")
+    if resource.primary_key and with_pk:
+        lines.append(primary_key_clause(resource))
     if with_fks:
         for fk in resource.foreign_keys:
             lines.append(
@@ -132,7 +137,11 @@ def create_table_sql(resource: Resource, schema: str = "main", with_fks: bool = 
                 f"{ident(fk.resource)} ({', '.join(ident(x) for x in fk.ref_fields)})"
             )
     body = ",\n  ".join(lines)
-    return f"CREATE TABLE {schema}.{ident(resource.name)} (\n  {body}\n)"
+    return f"CREATE TABLE {schema}.{ident(name or resource.name)} (\n  {body}\n)"
+
+
+def primary_key_clause(resource: Resource) -> str:
+    return f"PRIMARY KEY ({', '.join(ident(k) for k in resource.primary_key)})"
 
 
 def comment_sql(resource: Resource, schema: str = "main") -> list[str]:
@@ -222,8 +231,8 @@ def cell_check_sql(resource: Resource, src: str | None = None, rowid: str = "row
 
 
 def key_check_sql(resource: Resource) -> list[str]:
-    """Repeated primary keys and unique values, over the whole staged table."""
-    src = stage_table(resource)
+    """Repeated primary keys and unique values, over the whole table (typed view)."""
+    src = typed_view(resource)
     queries = [
         _repeat_sql(src, (f.name,), "unique", f"column {f.name}")
         for f in resource.fields
@@ -236,34 +245,34 @@ def key_check_sql(resource: Resource) -> list[str]:
 
 def _repeat_sql(src: str, keys: tuple[str, ...], rule: str, what: str) -> str:
     cols = ", ".join(ident(k) for k in keys)
-    value = " || ', ' || ".join(f"coalesce({ident(k)}, '')" for k in keys)
+    value = " || ', ' || ".join(f"coalesce(CAST({ident(k)} AS VARCHAR), '')" for k in keys)
     not_null = " AND ".join(f"{ident(k)} IS NOT NULL" for k in keys)
     column = ", ".join(keys)
     return (
         f"SELECT row, {lit(column)} AS column, {lit(rule)} AS rule, value, "
         f"{_quoted('value')} || ' repeats the {what} of row ' || first_row AS message FROM ("
-        f"SELECT rowid + 2 AS row, {value} AS value, "
-        f"min(rowid + 2) OVER (PARTITION BY {cols}) AS first_row FROM {src} WHERE {not_null}"
+        f"SELECT _row AS row, {value} AS value, "
+        f"min(_row) OVER (PARTITION BY {cols}) AS first_row FROM {src} WHERE {not_null}"
         f") WHERE row > first_row"
     )
 
 
 def foreign_key_sql(resource: Resource, package: Package, staged: set[str] | None = None) -> list[str]:
-    """Anti-joins for each foreign key, over the staged text tables (only keys into ``staged``
-    tables, when given: a table that could not be read cannot be looked up)."""
+    """Anti-joins for each foreign key, over the typed views (only keys into ``staged`` tables,
+    when given: a table that could not be read cannot be looked up)."""
     queries = []
     for fk in resource.foreign_keys:
         if staged is not None and fk.resource not in staged:
             continue
-        child = stage_table(resource)
-        parent = stage_table(package.resource(fk.resource))
+        child = typed_view(resource)
+        parent = typed_view(package.resource(fk.resource))
         join = " AND ".join(f"p.{ident(r)} = c.{ident(f)}" for f, r in zip(fk.fields, fk.ref_fields, strict=True))
         not_null = " AND ".join(f"c.{ident(f)} IS NOT NULL" for f in fk.fields)
-        value = " || ', ' || ".join(f"c.{ident(f)}" for f in fk.fields)
+        value = " || ', ' || ".join(f"CAST(c.{ident(f)} AS VARCHAR)" for f in fk.fields)
         column = ", ".join(fk.fields)
         target = ", ".join(fk.ref_fields)
         queries.append(
-            f"SELECT c.rowid + 2 AS row, {lit(column)} AS column, 'foreign-key' AS rule, "
+            f"SELECT c._row AS row, {lit(column)} AS column, 'foreign-key' AS rule, "
             f"{value} AS value, {_quoted(value)} || ' is not a {target} in {fk.resource}' AS message "
             f"FROM {child} c WHERE {not_null} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join})"
         )

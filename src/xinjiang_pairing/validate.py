@@ -142,7 +142,9 @@ def connect_engine():
     import duckdb
 
     spill = Path(tempfile.gettempdir()) / "xinjiang-pairing-duckdb"
-    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def validate_package(
@@ -181,11 +183,11 @@ def validate_package(
         if problems:  # row numbers of later checks would be off: fix the file first
             continue
         staged.add(res.name)
-        report.extend(check_cells(con, res))
         con.execute(
             f"CREATE OR REPLACE VIEW {schema_sql.typed_view(res)} AS "
             f"{schema_sql.typed_select(res, schema_sql.stage_table(res))}"
         )
+        report.extend(check_cells(con, res))
     for res in package.resources:
         if res.name not in staged:
             continue

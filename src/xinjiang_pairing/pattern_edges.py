@@ -1,0 +1,96 @@
+"""Which characters can begin or end a text that fully matches a Table Schema ``pattern``.
+
+Used to skip a text rule ("does not start with =", "no leading or trailing whitespace") on a column
+whose pattern already rules the characters out, once every cell is known to match its pattern. The
+answer errs on the safe side: whenever the pattern uses something this module does not follow
+(flags, back references, look-arounds, a syntax Python cannot parse), it says "may".
+"""
+
+from __future__ import annotations
+
+import re
+
+try:  # the parser behind the re module (Python 3.11+)
+    from re import _constants as _c
+    from re import _parser as _p
+except ImportError:  # pragma: no cover - other Pythons: never skip a rule
+    _c = _p = None
+
+_CATEGORY = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+class _Unknown(Exception):
+    pass
+
+
+def _in_set(items, ch: str) -> bool:
+    negate, hit = False, False
+    for op, av in items:
+        name = str(op)
+        if name == "NEGATE":
+            negate = True
+        elif name == "LITERAL":
+            hit |= ord(ch) == av
+        elif name == "RANGE":
+            hit |= av[0] <= ord(ch) <= av[1]
+        elif name == "CATEGORY" and str(av) in _CATEGORY:
+            hit |= re.fullmatch(_CATEGORY[str(av)], ch, re.ASCII) is not None
+        else:
+            raise _Unknown(name)
+    return hit != negate
+
+
+def _edge(seq, chars: str, last: bool) -> tuple[bool, bool]:
+    """(can a match of ``seq`` begin (or end, if ``last``) with one of ``chars``, can it be empty)."""
+    hits = False
+    for op, av in reversed(list(seq)) if last else seq:
+        name = str(op)
+        if name == "LITERAL":
+            h, nullable = chr(av) in chars, False
+        elif name == "NOT_LITERAL":
+            h, nullable = any(ord(ch) != av for ch in chars), False
+        elif name == "ANY":
+            h, nullable = bool(chars), False
+        elif name == "IN":
+            h, nullable = any(_in_set(av, ch) for ch in chars), False
+        elif name == "SUBPATTERN":
+            _group, add_flags, del_flags, sub = av
+            if add_flags or del_flags:
+                raise _Unknown("flags")
+            h, nullable = _edge(sub, chars, last)
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            lo, _hi, sub = av
+            h, inner = _edge(sub, chars, last)
+            nullable = lo == 0 or inner
+        elif name == "BRANCH":
+            parts = [_edge(alt, chars, last) for alt in av[1]]
+            h, nullable = any(p[0] for p in parts), any(p[1] for p in parts)
+        elif name == "AT" and str(av) in ("AT_BEGINNING", "AT_BEGINNING_STRING", "AT_END", "AT_END_STRING"):
+            h, nullable = False, True
+        else:
+            raise _Unknown(name)
+        hits |= h
+        if not nullable:
+            return hits, False
+    return hits, True
+
+
+def may_begin_or_end_with(pattern: str, first: str, last: str) -> bool:
+    """True unless no text that fully matches ``pattern`` begins with a character of ``first`` or
+    ends with a character of ``last``. Only ASCII characters may be asked about."""
+    if _p is None or not (first + last).isascii() or "[:" in pattern:  # [:space:] reads differently
+        return True
+    try:
+        parsed = _p.parse(pattern)
+        if parsed.state.flags & ~(_c.SRE_FLAG_UNICODE):
+            return True
+        return _edge(parsed, first, last=False)[0] or _edge(parsed, last, last=True)[0]
+    except (_Unknown, re.error, RecursionError, ValueError, TypeError):
+        return True
