@@ -59,6 +59,8 @@ def commands(pkg: Path, work: Path) -> dict[str, list[str]]:
         "duckdb load (floor)": [sys.executable, "-c", FLOOR, str(pkg), str(work / "floor.duckdb")],
         "xinjiang-pairing validate": [str(BIN / "xinjiang-pairing"), "validate", str(pkg)],
         "xinjiang-pairing build": [str(BIN / "xinjiang-pairing"), "build", str(pkg), "-o", str(work / "b.duckdb")],
+        "xinjiang-pairing build --all-foreign-keys": [
+            str(BIN / "xinjiang-pairing"), "build", "--all-foreign-keys", str(pkg), "-o", str(work / "b.duckdb")],
         "frictionless validate": [str(BIN / "frictionless"), "validate", "--json", str(pkg / "datapackage.json")],
     }
 
@@ -121,6 +123,8 @@ def fmt_row(name: str, n_rows: int, m: dict) -> str:
 
 def targets(summary: dict[int, dict], real: dict[str, float]) -> list[str]:
     """The project's performance targets, each with the measured figure and whether it is met."""
+    from xinjiang_pairing.build import FOREIGN_KEY_MAX_ROWS
+
     big = max(summary)
     b = summary[big]
     rows = []
@@ -131,19 +135,24 @@ def targets(summary: dict[int, dict], real: dict[str, float]) -> list[str]:
 
     build = b["xinjiang-pairing build"]
     row(f"validate + build at N = {big:,}: at most 2× the floor", f"{build['ratio']:.2f}×", build["ratio"] <= 2)
+    every = b["xinjiang-pairing build --all-foreign-keys"]
+    row(f"build --all-foreign-keys at N = {big:,}", f"{every['ratio']:.2f}×", None)
     validate = b["xinjiang-pairing validate"]
     row(f"validate alone at N = {big:,}", f"{validate['ratio']:.2f}×", None)
-    row("peak memory of build under 1 GiB", f"{build['rss_mb']:.0f} MB", build["rss_mb"] < 1024)
+    peak = max(build["rss_mb"], every["rss_mb"], validate["rss_mb"])
+    row("peak memory (validate, build) under 1 GiB", f"{peak:.0f} MB", peak < 1024)
     both = [n for n in summary if "frictionless validate" in summary[n]]
     if both:
         n = max(both)
         speed = summary[n]["frictionless validate"]["wall"] / summary[n]["xinjiang-pairing validate"]["wall"]
         row(f"at least 20× faster than frictionless validate (largest size both ran: N = {n:,})",
             f"{speed:.0f}×", speed >= 20)
-    faulty = b["faulty"]
+    faulty, faulty_build = b["faulty"], b["faulty build"]
+    worst = max(faulty["ratio"], faulty_build["ratio"])
     row("1% faulty: every fault reported, within 3× the floor",
-        f"{faulty['ratio']:.2f}×, {'all found' if b['all_found'] else 'MISMATCH'}",
-        faulty["ratio"] <= 3 and b["all_found"])
+        f"validate {faulty['ratio']:.2f}×, build {faulty_build['ratio']:.2f}×, "
+        f"{'all found' if b['all_found'] else 'MISMATCH'}",
+        worst <= 3 and b["all_found"])
     real_validate = real["xinjiang-pairing validate (real dataset)"]
     row("real dataset, whole process: validate under 1.5 s", f"{real_validate:.2f} s", real_validate < 1.5)
     row("--help under 0.3 s", f"{real['xinjiang-pairing --help']:.2f} s", real["xinjiang-pairing --help"] < 0.3)
@@ -155,11 +164,14 @@ def targets(summary: dict[int, dict], real: dict[str, float]) -> list[str]:
         f"Validate throughput in rows/s at N = {', '.join(f'{n:,}' for n in sizes)}: {rates} (it rises with size "
         "while the fixed start-up cost, about a second, is spread over more rows; the cost per row does not grow).",
         "",
-        "Where the time goes in `build` beyond `validate`: the published file keeps every constraint of the "
-        "Table Schemas, and DuckDB enforces each primary key and each foreign key with an index built row by "
-        "row as the rows are inserted (the large tables here have one primary key and five or six foreign keys "
-        "each). Loading the same typed rows without those constraints takes about as long as the floor; the "
-        "indexes are most of the rest. Tables that do not depend on each other are loaded in parallel.",
+        "How `build` stays close to the floor: it reads each CSV once, and the same pass checks every cell, "
+        "converts it and writes the row into the new file; the first failing row stops it. Keys, foreign keys "
+        "and domain rules are then checked on the loaded tables, and the primary keys are added after the "
+        "checks, each index built in one go. Foreign keys are the exception: DuckDB fills a foreign key's "
+        "index row by row while inserting, and cannot add one to a table that holds rows, so tables over "
+        f"{FOREIGN_KEY_MAX_ROWS:,} rows keep their foreign keys as checked facts listed in `_foreign_keys` "
+        "rather than as constraints; `build --all-foreign-keys` declares them anyway, at the cost shown. "
+        "A package that fails any check is then validated in full, so that the report lists every problem.",
         "",
     ]
 
@@ -199,7 +211,7 @@ def main() -> int:
             pkg = make_package(work / f"pkg-{n}", n)
             total = rows_in(pkg)
             names = ["duckdb load (floor)", "xinjiang-pairing validate", "xinjiang-pairing build",
-                     "pandera (polars) schemas"]
+                     "xinjiang-pairing build --all-foreign-keys", "pandera (polars) schemas"]
             slow = n > args.frictionless_reps_above
             if n <= args.frictionless_max and not slow:
                 names.append("frictionless validate")
@@ -229,7 +241,8 @@ def main() -> int:
             summary[n] = {"total": total, **res}
             # the same package with 1% faulty rows: every fault must be reported
             faulty = make_package(work / f"faulty-{n}", n, fault_rate=0.01)
-            res_f = measure(faulty, work, ["duckdb load (floor)", "xinjiang-pairing validate"], args.reps)
+            res_f = measure(faulty, work, ["duckdb load (floor)", "xinjiang-pairing validate",
+                                           "xinjiang-pairing build"], args.reps)
             report = subprocess.run([str(BIN / "xinjiang-pairing"), "validate", str(faulty), "--json"],
                                     capture_output=True, text=True)
             problems = json.loads(report.stdout)["problems"]
@@ -242,9 +255,11 @@ def main() -> int:
                       f"{'every injected fault found and nothing else' if all_found else 'MISMATCH'}.", "",
                       "| process | seconds | rows/s | × floor | peak MB | exit codes |", "|---|---|---|---|---|---|",
                       fmt_row("duckdb load (floor)", total, res_f["duckdb load (floor)"]),
-                      fmt_row("xinjiang-pairing validate (1% faulty)", total, res_f["xinjiang-pairing validate"]), ""]
+                      fmt_row("xinjiang-pairing validate (1% faulty)", total, res_f["xinjiang-pairing validate"]),
+                      fmt_row("xinjiang-pairing build (1% faulty)", total, res_f["xinjiang-pairing build"]), ""]
             print(f"  faulty: {len(problems)} problems, all found: {all_found}", flush=True)
             summary[n]["faulty"] = res_f["xinjiang-pairing validate"]
+            summary[n]["faulty build"] = res_f["xinjiang-pairing build"]
             summary[n]["all_found"] = all_found
     # the real dataset and start-up
     real = {

@@ -221,3 +221,16 @@ def test_the_build_never_publishes_when_load_and_validator_disagree(pkg, tmp_pat
     assert [p.describe() for p in result.report.sorted()] == [
         "the load stopped although every check passes; please report this [build-error]"]
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_all_foreign_keys_declares_them_on_large_tables_too(pkg, tmp_path, monkeypatch):
+    import xinjiang_pairing.build as b
+
+    monkeypatch.setattr(b, "FOREIGN_KEY_MAX_ROWS", 60)
+    result = build(pkg.root, tmp_path / "x.duckdb", all_foreign_keys=True)
+    assert result.report.valid, result.report.to_text(5)
+    con = duckdb.connect(str(result.path), read_only=True)
+    fks = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'")
+    assert fks.fetchone()[0] == sum(len(r.foreign_keys) for r in load_package(pkg.root).resources)
+    assert con.execute("SELECT bool_and(declared) FROM _foreign_keys").fetchone()[0] is True
+    con.close()

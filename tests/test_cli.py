@@ -141,3 +141,18 @@ def test_installed_command_runs(root):
     out = subprocess.run([exe, "validate", str(root)], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("valid: ")
     assert out.stderr == ""
+
+
+@pytest.mark.parametrize("flag, declared", [([], False), (["--all-foreign-keys"], True)])
+def test_build_all_foreign_keys(root, tmp_path, monkeypatch, flag, declared):
+    import duckdb
+
+    import xinjiang_pairing.build as b
+
+    monkeypatch.setattr(b, "FOREIGN_KEY_MAX_ROWS", 60)  # so that some real tables count as large
+    out = tmp_path / "x.duckdb"
+    result = run("build", root, "-o", out, *flag)
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("SELECT bool_and(declared) FROM _foreign_keys").fetchone()[0] is declared
+    con.close()

@@ -230,6 +230,22 @@ def test_schema_changes_read_back_from_duckdb_files(forms, pkg, tmp_path):
     ]
 
 
+def test_undeclared_foreign_keys_of_large_tables_read_back_from_duckdb_files(old, tmp_path, monkeypatch):
+    import duckdb
+
+    import xinjiang_pairing.build as b
+
+    monkeypatch.setattr(b, "FOREIGN_KEY_MAX_ROWS", 60)  # funding (54 rows) declares, outcomes (92) does not
+    result = build(old.root, tmp_path / "large.duckdb")
+    assert result.report.valid
+    con = duckdb.connect(str(result.path), read_only=True)
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'outcomes' "
+                       "AND constraint_type = 'FOREIGN KEY'").fetchone()[0] == 0
+    con.close()
+    d = compare(old.root, result.path)
+    assert (d.level, d.reasons) == (None, [])
+
+
 def run(*args):
     return CliRunner().invoke(cli, ["diff", *map(str, args)])
 

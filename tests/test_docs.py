@@ -101,3 +101,9 @@ def test_changelog_counts_match_the_data(root):
         if m:
             rows = csv_rows(package.resource(table).path)
             assert int(m.group(1)) == rows, f"{noun}: changelog says {m.group(1)}, data has {rows}"
+
+
+def test_readme_states_the_foreign_key_limit(root):
+    from xinjiang_pairing.build import FOREIGN_KEY_MAX_ROWS
+
+    assert f"more than {FOREIGN_KEY_MAX_ROWS:,} rows keeps its foreign keys" in readme(root).replace("\n", " ")

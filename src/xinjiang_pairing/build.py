@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,13 +121,16 @@ def _insert(con, res: Resource) -> None:
         done = now
 
 
-def _finish_tables(con, package: Package, counts: dict[str, int]) -> dict[str, bool]:
-    """Give every table its final name and constraints. Returns, per table, whether its foreign
-    keys are declared in the file."""
+def _finish_tables(con, package: Package, counts: dict[str, int], max_rows: int | None) -> dict[str, bool]:
+    """Give every table its final name and constraints; foreign keys are declared on tables of at
+    most ``max_rows`` rows (None: on every table). Returns, per table, whether they are."""
     from concurrent.futures import ThreadPoolExecutor
 
-    small = [r for r in package.load_order() if counts[r.name] <= FOREIGN_KEY_MAX_ROWS]
-    large = [r for r in package.load_order() if counts[r.name] > FOREIGN_KEY_MAX_ROWS]
+    def declares(res: Resource) -> bool:
+        return max_rows is None or counts[res.name] <= max_rows
+
+    small = [r for r in package.load_order() if declares(r)]
+    large = [r for r in package.load_order() if not declares(r)]
     # Large tables first (small ones may reference them): the rows stay where they are and each
     # primary key index is built in bulk, one per thread.
     for res in large:
@@ -191,13 +193,15 @@ def _write_metadata(con, package: Package, counts: dict[str, int], declared: dic
         con.executemany("INSERT INTO _foreign_keys VALUES (?, ?, ?, ?, ?)", rows)
     con.execute(
         "COMMENT ON TABLE _foreign_keys IS 'Every foreign key of the Table Schemas, all checked before the "
-        f"file was written; declared = false: not a DuckDB constraint (tables over {FOREIGN_KEY_MAX_ROWS} rows).'"
+        "file was written; declared = false: not a DuckDB constraint (a large table, see the README).'"
     )
 
 
-def write_database(package: Package, path: Path, commit: str = "", today: dt.date | None = None) -> dict[str, int]:
+def write_database(package: Package, path: Path, commit: str = "", today: dt.date | None = None,
+                   all_foreign_keys: bool = False) -> dict[str, int]:
     """Load, check and write ``package`` to the new file ``path``. Raises ``NotClean`` when a check
-    fails; on any failure no file is left behind."""
+    fails; on any failure no file is left behind. Foreign keys are declared on tables of at most
+    ``FOREIGN_KEY_MAX_ROWS`` rows, or on every table with ``all_foreign_keys``."""
     import duckdb
 
     from .validate import connect_engine
@@ -216,7 +220,7 @@ def write_database(package: Package, path: Path, commit: str = "", today: dt.dat
                 r.name: con.execute(f"SELECT count(*) FROM out.{ident(load_table(r))}").fetchone()[0]
                 for r in package.resources
             }
-            declared = _finish_tables(con, package, counts)
+            declared = _finish_tables(con, package, counts, None if all_foreign_keys else FOREIGN_KEY_MAX_ROWS)
         except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.ConstraintException) as e:
             raise NotClean(str(e).splitlines()[0]) from None
         con.execute("USE out")
@@ -236,10 +240,12 @@ def write_database(package: Package, path: Path, commit: str = "", today: dt.dat
 
 
 def build(root: str | Path | None = None, out: str | Path | None = None, today: dt.date | None = None,
-          commit: str | None = None) -> BuildResult:
+          commit: str | None = None, all_foreign_keys: bool = False) -> BuildResult:
     """Check everything, then write the DuckDB file. On any problem nothing is written or replaced,
-    and the report lists every problem."""
-    from .validate import check_header, validate_descriptor, validate_package
+    and the report lists every problem. ``all_foreign_keys``: declare foreign keys on large tables
+    too (see ``FOREIGN_KEY_MAX_ROWS``)."""
+    from .descriptor import start_check
+    from .validate import check_header, validate_package
 
     report = Report()
     try:
@@ -247,10 +253,8 @@ def build(root: str | Path | None = None, out: str | Path | None = None, today: 
     except PackageError as e:
         report.add(Problem("datapackage.json", 0, "", "package-error", str(e)))
         return BuildResult(report)
-    # The descriptor check (Frictionless) runs beside the load, which spends its time in DuckDB.
+    descriptor_check = start_check(package)  # in another process, beside the load
     descriptor: list[Problem] = []
-    checker = threading.Thread(target=lambda: descriptor.extend(validate_descriptor(package)))
-    checker.start()
     path = Path(out) if out else package.root / "dist" / DB_NAME
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     counts = None
@@ -258,11 +262,12 @@ def build(root: str | Path | None = None, out: str | Path | None = None, today: 
         if not any(check_header(r) for r in package.resources):
             path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                counts = write_database(package, tmp, git_commit(package.root) if commit is None else commit, today)
+                counts = write_database(package, tmp, git_commit(package.root) if commit is None else commit, today,
+                                        all_foreign_keys)
             except NotClean:
                 counts = None
     finally:
-        checker.join()
+        descriptor = descriptor_check()
     if counts is not None and not descriptor:
         os.replace(tmp, path)
         report.rows_checked = dict(counts)

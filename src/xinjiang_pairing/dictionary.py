@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from .build import FOREIGN_KEY_MAX_ROWS
 from .package import Package, Resource, load_package
 from .rules import TABLE_RULES, row_rules
 from .views import VIEWS
@@ -90,6 +91,9 @@ def render(package: Package) -> str:
         "- `_release`: package name and version, build time, git commit, DuckDB version, storage "
         "version and block size of the file.",
         "- `_tables`: every table with its row count, title and description.",
+        "- `_foreign_keys`: every foreign key (table, columns, referenced table and columns), and whether it "
+        f"is declared as a DuckDB constraint in the file (tables over {FOREIGN_KEY_MAX_ROWS:,} rows: not "
+        "unless built with `--all-foreign-keys`).",
         "",
     ]
     return "\n".join(lines)

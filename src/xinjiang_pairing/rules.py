@@ -182,16 +182,19 @@ def no_cycles(con, package: Package, staged: set, today) -> Iterator[Problem]:
         t = typed_view(res)
         for col, pk in _single_self_fks(res):
             c, k = ident(col), ident(pk)
-            sql = f"""
+            starts = con.execute(f"""
             WITH RECURSIVE walk(start, cur, depth) AS (
                 SELECT {k}, {c}, 1 FROM {t} WHERE {c} IS NOT NULL
                 UNION ALL
                 SELECT w.start, s.{c}, w.depth + 1 FROM walk w JOIN {t} s ON s.{k} = w.cur
                 WHERE w.cur <> w.start AND s.{c} IS NOT NULL AND w.depth < 64
             )
-            SELECT s._row, {lit(col)}, s.{c},
-                   'following {col} from "' || s.{k} || '" leads back to it (a cycle)'
-            FROM {t} s WHERE s.{k} IN (SELECT start FROM walk WHERE cur = start)"""
+            SELECT DISTINCT start FROM walk WHERE cur = start""").fetchall()
+            if not starts:  # the usual case: no need to look the rows up in a large table
+                continue
+            sql = f"""
+            SELECT s._row, {lit(col)}, s.{c}, 'following {col} from "' || s.{k} || '" leads back to it (a cycle)'
+            FROM {t} s WHERE s.{k} IN ({', '.join(lit(r[0]) for r in starts)})"""
             yield from _rows(con, res, "no-cycles", sql)
 
 

@@ -215,7 +215,10 @@ def cell_checks(resource: Resource) -> list[CellCheck]:
 
 def cell_failure_filter(resource: Resource) -> str:
     """One condition that is true for every row with at least one failing cell (a cheap first pass)."""
-    checks = cell_checks(resource)
+    return _any_fails(cell_checks(resource))
+
+
+def _any_fails(checks: list[CellCheck]) -> str:
     return " OR ".join(f"({c.failing})" for c in checks) if checks else "FALSE"
 
 

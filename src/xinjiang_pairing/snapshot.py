@@ -260,6 +260,16 @@ def _load_duckdb(con, path: Path, schema: str) -> Snapshot:
                     c["checks"] = c.get("checks", frozenset()) | {value}
                 else:
                     c[key] = value
+    listed = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = '_foreign_keys'", [db]
+    ).fetchone()[0]
+    if listed:  # every foreign key, also those of large tables that are not declared as constraints
+        fks = {}
+        for table, columns, ref_table, ref_columns in con.execute(
+            "SELECT table_name, column_names, referenced_table, referenced_columns "
+            f"FROM {ident(db)}.main._foreign_keys"
+        ).fetchall():
+            fks.setdefault(table, set()).add((tuple(columns), ref_table, tuple(ref_columns)))
     con.execute(f"CREATE SCHEMA {ident(schema)}")
     tables = {}
     for name, comment in names:

@@ -11,11 +11,11 @@ import csv
 import datetime as dt
 import os
 import tempfile
-import threading
 from pathlib import Path
 
 from . import rules, schema_sql
-from .package import Package, PackageError, Resource, load_package
+from .descriptor import start_check
+from .package import PackageError, Resource, load_package
 from .report import Problem, Report
 
 REJECT_RULES = {
@@ -26,27 +26,6 @@ REJECT_RULES = {
     "UNQUOTED VALUE": ("source-error", "a quoted value is not closed or is followed by other characters"),
     "LINE SIZE OVER MAXIMUM": ("source-error", "the line is too long"),
 }
-
-
-def validate_descriptor(package: Package) -> list[Problem]:
-    """Check the descriptor against the Data Package (v2) profile with Frictionless."""
-    from frictionless import Package as FPackage  # imported here: ~0.35 s
-
-    problems = []
-    try:
-        report = FPackage.validate_descriptor(package.descriptor, basepath=str(package.root))
-        errors = report.errors
-    except Exception as e:  # a descriptor Frictionless cannot even load
-        note = getattr(getattr(e, "error", None), "note", None) or str(e)
-        return [Problem("datapackage.json", 0, "", "package-error", note)]
-    for err in errors:
-        problems.append(Problem("datapackage.json", 0, "", "package-error", err.note or err.message))
-    for key in ("name", "title", "version", "licenses", "created", "contributors", "sources"):
-        if key not in package.descriptor:
-            problems.append(
-                Problem("datapackage.json", 0, "", "package-error", f"the descriptor has no '{key}'")
-            )
-    return problems
 
 
 def check_header(resource: Resource) -> list[Problem]:
@@ -162,12 +141,8 @@ def validate_package(
     except PackageError as e:
         report.add(Problem("datapackage.json", 0, "", "package-error", str(e)))
         return report, None
-    # The descriptor check (Frictionless: ~0.5 s, mostly importing it) runs beside the data
-    # checks, which spend their time in DuckDB with the interpreter lock released.
-    descriptor_problems: list[Problem] = []
-    checker = threading.Thread(target=lambda: descriptor_problems.extend(validate_descriptor(package)))
-    if descriptor:
-        checker.start()
+    # The descriptor check (Frictionless: most of a second) runs in another process meanwhile.
+    descriptor_check = start_check(package) if descriptor else None
     con = con or connect_engine()
     staged: set[str] = set()
     for res in package.resources:
@@ -193,8 +168,7 @@ def validate_package(
             continue
         report.extend(_query_problems(con, res, schema_sql.foreign_key_sql(res, package, staged)))
     report.extend(rules.run_rules(con, package, staged, today or dt.date.today()))
-    if descriptor:
-        checker.join()
-        report.extend(descriptor_problems)
+    if descriptor_check is not None:
+        report.extend(descriptor_check())
     report.package = package  # type: ignore[attr-defined]
     return report, con
