@@ -29,10 +29,10 @@ STORAGE_VERSION = "v1.5.0"
 # file ten times larger); large packages keep the default, which loads faster.
 SMALL_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, SMALL_PACKAGE_BYTES = 16384, 262144, 64 * 1024 * 1024
 # DuckDB enforces a declared foreign key with an index that it fills row by row during the insert
-# (about a second per key per million rows, and the file grows with every index), and it cannot
+# (a second or two per key per million rows, and the file grows with every index), and it cannot
 # add a foreign key to a table that holds rows. Tables with more rows than this keep their foreign
 # keys as checked facts, listed in _foreign_keys, instead of declared constraints.
-FOREIGN_KEY_MAX_ROWS = 500_000
+FOREIGN_KEY_MAX_ROWS = 100_000
 
 
 def block_size(csv_bytes: int) -> int:

@@ -63,8 +63,8 @@ def validate(package, as_json, limit):
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the DuckDB file.")
 @click.option("--limit", default=100, show_default=True, help="Problems to list if invalid (0: all).")
 @click.option("--all-foreign-keys", is_flag=True,
-              help="Declare foreign keys as DuckDB constraints on very large tables too (slower: about a "
-              "second per key per million rows).")
+              help="Declare foreign keys as DuckDB constraints on very large tables too (slower: a second or "
+              "two per key per million rows).")
 def build(package, output, limit, all_foreign_keys):
     """Validate, then write dist/xinjiang-pairing-assistance.duckdb (atomically).
 
