@@ -215,10 +215,7 @@ def cell_checks(resource: Resource) -> list[CellCheck]:
 
 def cell_failure_filter(resource: Resource) -> str:
     """One condition that is true for every row with at least one failing cell (a cheap first pass)."""
-    return _any_fails(cell_checks(resource))
-
-
-def _any_fails(checks: list[CellCheck]) -> str:
+    checks = cell_checks(resource)
     return " OR ".join(f"({c.failing})" for c in checks) if checks else "FALSE"
 
 
