@@ -45,3 +45,26 @@ def test_a_check_that_cannot_run_is_a_problem_not_a_pass(root, monkeypatch, tmp_
         "datapackage.json: the descriptor check failed: ModuleNotFoundError: No module named frictionless "
         "[package-error]"
     ]
+
+
+def test_the_separate_process_imports_what_this_one_does(root, tmp_path):
+    """The check runs the same code as the process that starts it, also when that code was found
+    through sys.path rather than the environment."""
+    import os
+    import shutil
+
+    import xinjiang_pairing
+
+    copy = tmp_path / "src" / "xinjiang_pairing"
+    shutil.copytree(xinjiang_pairing.__path__[0], copy)
+    module = copy / "descriptor.py"
+    module.write_text(module.read_text().replace(
+        "    problems = []\n", '    problems = [Problem("datapackage.json", 0, "", "marker", "the copy ran")]\n', 1))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(copy.parent)!r}); "
+         "from xinjiang_pairing.descriptor import start_check; from xinjiang_pairing.package import load_package; "
+         f"print([p.rule for p in start_check(load_package({str(root)!r}))()])"],
+        capture_output=True, text=True, env=env,
+    )
+    assert out.stdout.strip() == "['marker']", out.stderr

@@ -9,6 +9,7 @@ xinjiang_pairing.descriptor PACKAGE`` prints the problems as JSON.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -43,10 +44,11 @@ def validate_descriptor(package: Package) -> list[Problem]:
 
 def start_check(package: Package) -> Callable[[], list[Problem]]:
     """Start the descriptor check in a separate process; the returned function waits for it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # what this process imports
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "xinjiang_pairing.descriptor", str(package.root)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env,
         )
     except OSError:  # no way to start a process here: check in this one
         problems = validate_descriptor(package)
