@@ -234,3 +234,20 @@ def test_all_foreign_keys_declares_them_on_large_tables_too(pkg, tmp_path, monke
     assert fks.fetchone()[0] == sum(len(r.foreign_keys) for r in load_package(pkg.root).resources)
     assert con.execute("SELECT bool_and(declared) FROM _foreign_keys").fetchone()[0] is True
     con.close()
+
+
+def test_an_interrupted_build_leaves_nothing_behind(root, tmp_path, monkeypatch):
+    import xinjiang_pairing.descriptor as d
+
+    started = []
+
+    def interrupted(self):
+        started.append(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(d.Check, "result", interrupted)
+    out = tmp_path / "x.duckdb"
+    with pytest.raises(KeyboardInterrupt):
+        build(root, out)
+    assert list(tmp_path.iterdir()) == []
+    assert started[0].proc.poll() is not None  # the descriptor check was stopped, not left running

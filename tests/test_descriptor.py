@@ -18,11 +18,11 @@ def test_the_separate_process_reports_what_frictionless_reports(pkg):
     package = load_package(pkg.root)
     in_process = validate_descriptor(package)
     assert [p.message for p in in_process] == ["'nobody' is not of type 'array' at property 'contributors'"]
-    assert start_check(package)() == in_process
+    assert start_check(package).result() == in_process
 
 
 def test_a_valid_descriptor_has_no_problems(root):
-    assert start_check(load_package(root))() == []
+    assert start_check(load_package(root)).result() == []
 
 
 def test_module_prints_problems_as_json(pkg):
@@ -35,12 +35,17 @@ def test_module_prints_problems_as_json(pkg):
     }]
 
 
-def test_a_check_that_cannot_run_is_a_problem_not_a_pass(root, monkeypatch, tmp_path):
+def fake_python(tmp_path, monkeypatch, script: str) -> None:
+    """Let the check start a shell script instead of Python."""
     fake = tmp_path / "python"
-    fake.write_text("#!/bin/sh\necho 'ModuleNotFoundError: No module named frictionless' >&2\nexit 1\n")
+    fake.write_text("#!/bin/sh\n" + script)
     fake.chmod(0o755)
     monkeypatch.setattr(sys, "executable", str(fake))
-    problems = start_check(load_package(root))()
+
+
+def test_a_check_that_cannot_run_is_a_problem_not_a_pass(root, monkeypatch, tmp_path):
+    fake_python(tmp_path, monkeypatch, "echo 'ModuleNotFoundError: No module named frictionless' >&2\nexit 1\n")
+    problems = start_check(load_package(root)).result()
     assert [p.describe() for p in problems] == [
         "datapackage.json: the descriptor check failed: ModuleNotFoundError: No module named frictionless "
         "[package-error]"
@@ -64,7 +69,14 @@ def test_the_separate_process_imports_what_this_one_does(root, tmp_path):
     out = subprocess.run(
         [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(copy.parent)!r}); "
          "from xinjiang_pairing.descriptor import start_check; from xinjiang_pairing.package import load_package; "
-         f"print([p.rule for p in start_check(load_package({str(root)!r}))()])"],
+         f"print([p.rule for p in start_check(load_package({str(root)!r})).result()])"],
         capture_output=True, text=True, env=env,
     )
     assert out.stdout.strip() == "['marker']", out.stderr
+
+
+def test_unreadable_output_is_a_problem(root, monkeypatch, tmp_path):
+    fake_python(tmp_path, monkeypatch, "echo 'not json'\n")
+    problems = start_check(load_package(root)).result()
+    assert [p.rule for p in problems] == ["package-error"]
+    assert problems[0].message.startswith("the descriptor check failed: Expecting value")

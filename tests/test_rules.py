@@ -183,3 +183,34 @@ def test_text_rules_read_the_same_in_duckdb_and_python(pkg):
         assert sql == python, rule.name
     formula = next(r for r in row_rules(res, TODAY) if r.name == "no-formula")
     assert [t for t in texts if re.search(formula.regex, t)] == ["=1+1", "+1", "-x", "@a"]
+
+
+def test_cycles_through_different_self_references(pkg, tmp_path):
+    from xinjiang_pairing.build import build
+
+    rows = pkg.rows("pairings")
+    a, b = rows[0]["pairing_id"], rows[1]["pairing_id"]
+    rows[0]["parent_pairing_id"], rows[1]["conflicts_with"] = b, a
+    pkg.write("pairings", rows)
+    found = [p for p in problems(pkg) if "[no-cycles]" in p]
+    assert found == [
+        f'data/pairings.csv, row 2, column "parent_pairing_id": following parent_pairing_id from "{a}" '
+        "leads back to it (a cycle) [no-cycles]",
+        f'data/pairings.csv, row 3, column "conflicts_with": following conflicts_with from "{b}" '
+        "leads back to it (a cycle) [no-cycles]",
+    ]
+    result = build(pkg.root, tmp_path / "x.duckdb", today=TODAY)
+    assert [p.describe() for p in result.report.sorted() if p.rule == "no-cycles"] == found
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_long_cycles_are_found(pkg):
+    rows = pkg.rows("pairings")
+    ring = rows[:70]
+    for i, row in enumerate(ring):
+        row["parent_pairing_id"] = ring[(i + 1) % len(ring)]["pairing_id"]
+    pkg.write("pairings", rows)
+    found = [p for p in problems(pkg) if "[no-cycles]" in p]
+    assert len(found) == 70
+    assert found[0] == (f'data/pairings.csv, row 2, column "parent_pairing_id": following parent_pairing_id '
+                        f'from "{ring[0]["pairing_id"]}" leads back to it (a cycle) [no-cycles]')

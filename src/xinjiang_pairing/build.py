@@ -81,7 +81,8 @@ def _load(con, res: Resource) -> None:
 
 def _cross_checks(con, package: Package, today: dt.date) -> list[Problem]:
     """The checks across rows and tables, over the loaded tables: the same SQL as ``validate``,
-    except for repeated keys, which DuckDB refuses when the keys are added (a failure then)."""
+    except for repeated keys, which DuckDB refuses by itself (UNIQUE columns during the load,
+    primary keys when they are added), a failure all the same."""
     names = {r.name for r in package.resources}
     problems = []
     for res in package.resources:
@@ -117,7 +118,7 @@ def _insert(con, res: Resource) -> None:
         )
         now = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
         if now == done:  # cannot happen after the checks (no cycles); never loop forever
-            raise RuntimeError(f"{res.name}: rows reference each other in a cycle")
+            raise NotClean(f"{res.name}: rows reference each other in a cycle")
         done = now
 
 
@@ -254,7 +255,6 @@ def build(root: str | Path | None = None, out: str | Path | None = None, today: 
         report.add(Problem("datapackage.json", 0, "", "package-error", str(e)))
         return BuildResult(report)
     descriptor_check = start_check(package)  # in another process, beside the load
-    descriptor: list[Problem] = []
     path = Path(out) if out else package.root / "dist" / DB_NAME
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     counts = None
@@ -266,8 +266,11 @@ def build(root: str | Path | None = None, out: str | Path | None = None, today: 
                                         all_foreign_keys)
             except NotClean:
                 counts = None
-    finally:
-        descriptor = descriptor_check()
+        descriptor = descriptor_check.result()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        descriptor_check.cancel()
+        raise
     if counts is not None and not descriptor:
         os.replace(tmp, path)
         report.rows_checked = dict(counts)

@@ -66,9 +66,10 @@ def validate(package, as_json, limit):
               help="Declare foreign keys as DuckDB constraints on very large tables too (slower: a second or "
               "two per key per million rows).")
 def build(package, output, limit, all_foreign_keys):
-    """Validate, then write dist/xinjiang-pairing-assistance.duckdb (atomically).
+    """Check everything, then write dist/xinjiang-pairing-assistance.duckdb (atomically).
 
-    Nothing is written or replaced when validation finds a problem. The foreign keys of very large
+    Nothing is written or replaced when a check fails; the problems listed are those that
+    validate reports. The foreign keys of very large
     tables are checked and listed in _foreign_keys, but not declared as constraints, unless asked.
     """
     from .build import build as run_build

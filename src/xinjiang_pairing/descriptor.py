@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import asdict
 
 from .package import Package, PackageError, load_package
@@ -42,26 +41,47 @@ def validate_descriptor(package: Package) -> list[Problem]:
     return problems
 
 
-def start_check(package: Package) -> Callable[[], list[Problem]]:
-    """Start the descriptor check in a separate process; the returned function waits for it."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # what this process imports
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "xinjiang_pairing.descriptor", str(package.root)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env,
-        )
-    except OSError:  # no way to start a process here: check in this one
-        problems = validate_descriptor(package)
-        return lambda: problems
+class Check:
+    """A descriptor check running in another process: ``result()`` waits for its problems,
+    ``cancel()`` stops it."""
 
-    def wait() -> list[Problem]:
-        out, err = proc.communicate()
-        if proc.returncode != 0:
-            last = (err.strip().splitlines() or ["no output"])[-1]
-            return [Problem("datapackage.json", 0, "", "package-error", f"the descriptor check failed: {last}")]
-        return [Problem(**p) for p in json.loads(out)]
+    def __init__(self, package: Package):
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # what this process imports
+        self.problems: list[Problem] | None = None
+        try:
+            self.proc: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-m", "xinjiang_pairing.descriptor", str(package.root)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env,
+            )
+        except OSError:  # no way to start a process here: check in this one
+            self.proc = None
+            self.problems = validate_descriptor(package)
 
-    return wait
+    def result(self) -> list[Problem]:
+        if self.problems is not None:
+            return self.problems
+        try:
+            out, err = self.proc.communicate()
+        except BaseException:
+            self.cancel()
+            raise
+        try:
+            if self.proc.returncode != 0:
+                raise ValueError((err.strip().splitlines() or ["no output"])[-1])
+            self.problems = [Problem(**p) for p in json.loads(out)]
+        except (ValueError, TypeError) as e:
+            self.problems = [Problem("datapackage.json", 0, "", "package-error", f"the descriptor check failed: {e}")]
+        return self.problems
+
+    def cancel(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_check(package: Package) -> Check:
+    """Start the descriptor check in a separate process."""
+    return Check(package)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -175,26 +175,37 @@ def _single_self_fks(resource: Resource):
 
 @table_rule
 def no_cycles(con, package: Package, staged: set, today) -> Iterator[Problem]:
-    """Following a self reference (parent, same_as, ...) never leads back to the starting row."""
+    """Following self references (parent, same_as, conflicts_with, ..., in any mix) never leads
+    back to the starting row."""
     for res in package.resources:
         if res.name not in staged:
             continue
         t = typed_view(res)
-        for col, pk in _single_self_fks(res):
-            c, k = ident(col), ident(pk)
-            starts = con.execute(f"""
-            WITH RECURSIVE walk(start, cur, depth) AS (
-                SELECT {k}, {c}, 1 FROM {t} WHERE {c} IS NOT NULL
-                UNION ALL
-                SELECT w.start, s.{c}, w.depth + 1 FROM walk w JOIN {t} s ON s.{k} = w.cur
-                WHERE w.cur <> w.start AND s.{c} IS NOT NULL AND w.depth < 64
-            )
-            SELECT DISTINCT start FROM walk WHERE cur = start""").fetchall()
-            if not starts:  # the usual case: no need to look the rows up in a large table
-                continue
+        selfs = list(_single_self_fks(res))
+        if not selfs:
+            continue
+        k = ident(selfs[0][1])
+        edges = " UNION ALL ".join(
+            f"SELECT {k} AS id, {lit(col)} AS via, {ident(col)} AS ref FROM {t} WHERE {ident(col)} IS NOT NULL"
+            for col, _ in selfs
+        )
+        # UNION (not UNION ALL) keeps each (start, via, cur) once, so the walk ends on any data
+        cycles = con.execute(f"""
+        WITH RECURSIVE edges AS ({edges}),
+        walk(start, via, cur) AS (
+            SELECT id, via, ref FROM edges
+            UNION
+            SELECT w.start, w.via, e.ref FROM walk w JOIN edges e ON e.id = w.cur WHERE w.cur <> w.start
+        )
+        SELECT DISTINCT start, via FROM walk WHERE cur = start""").fetchall()
+        if not cycles:  # the usual case: no need to look the rows up in a large table
+            continue
+        for col in sorted({via for _, via in cycles}):
+            starts = ", ".join(lit(start) for start, via in cycles if via == col)
             sql = f"""
-            SELECT s._row, {lit(col)}, s.{c}, 'following {col} from "' || s.{k} || '" leads back to it (a cycle)'
-            FROM {t} s WHERE s.{k} IN ({', '.join(lit(r[0]) for r in starts)})"""
+            SELECT s._row, {lit(col)}, s.{ident(col)},
+                   'following {col} from "' || s.{k} || '" leads back to it (a cycle)'
+            FROM {t} s WHERE s.{k} IN ({starts})"""
             yield from _rows(con, res, "no-cycles", sql)
 
 

@@ -59,7 +59,8 @@ def typed_view(resource: Resource) -> str:
 
 
 def read_csv_sql(resource: Resource, rejects: bool = True) -> str:
-    """Read the CSV with every column as text, in file order, collecting malformed lines."""
+    """Read the CSV with every column as text, in file order; with ``rejects``, malformed lines
+    are collected in ``rejects_<name>`` (without, the first one stops the read)."""
     columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in resource.fields) + "}"
     opts = [
         "header = true",

@@ -134,7 +134,7 @@ def validate_package(
     descriptor: bool = True,
 ) -> tuple[Report, object]:
     """Run every check. Returns the report and the DuckDB connection holding the staged tables
-    (typed views ``typed_<name>``), so that a build can load from them without reading twice."""
+    (``stage_<name>``, as text) and their typed views (``typed_<name>``)."""
     report = Report()
     try:
         package = load_package(root)
@@ -169,6 +169,6 @@ def validate_package(
         report.extend(_query_problems(con, res, schema_sql.foreign_key_sql(res, package, staged)))
     report.extend(rules.run_rules(con, package, staged, today or dt.date.today()))
     if descriptor_check is not None:
-        report.extend(descriptor_check())
+        report.extend(descriptor_check.result())
     report.package = package  # type: ignore[attr-defined]
     return report, con
