@@ -83,13 +83,12 @@ def _cross_checks(con, package: Package, today: dt.date) -> list[Problem]:
     """The checks across rows and tables, over the loaded tables: the same SQL as ``validate``,
     except for repeated keys, which DuckDB refuses by itself (UNIQUE columns during the load,
     primary keys when they are added), a failure all the same."""
+    from .validate import query_problems
+
     names = {r.name for r in package.resources}
     problems = []
     for res in package.resources:
-        queries = schema_sql.foreign_key_sql(res, package, names)
-        if queries:
-            problems += [Problem(res.rel_path, int(r[0]), r[1], r[2], r[4], r[3])
-                         for r in con.execute("\nUNION ALL\n".join(queries)).fetchall()]
+        problems += query_problems(con, res, schema_sql.foreign_key_sql(res, package, names))
     return problems + rules.run_rules(con, package, names, today, cells_passed=True)
 
 

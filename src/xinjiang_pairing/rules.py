@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .package import Field, Package, Resource
 from .pattern_edges import may_begin_or_end_with
@@ -37,9 +37,7 @@ class RowRule:
     @property
     def regex(self) -> str | None:
         """The text rule as one regular expression (DuckDB and Polars read it the same way)."""
-        parts = [f"^{_char_class(self.first_chars)}"] if self.first_chars else []
-        parts += [f"{_char_class(self.last_chars)}$"] if self.last_chars else []
-        return "|".join(parts) or None
+        return _edge_regex(self.first_chars, self.last_chars) or None
 
 
 _CLASS_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f", "\v": "\\v", "-": "\\-", "\\": "\\\\",
@@ -50,15 +48,20 @@ def _char_class(chars: str) -> str:
     return "[" + "".join(_CLASS_ESCAPES.get(c, c) for c in chars) + "]"
 
 
+def _edge_regex(first: str, last: str) -> str:
+    """Matches a text that begins with one of ``first`` or ends with one of ``last``."""
+    parts = [f"^{_char_class(first)}"] if first else []
+    parts += [f"{_char_class(last)}$"] if last else []
+    return "|".join(parts)
+
+
 def _edges_ruled_out(f: Field, rule: RowRule) -> bool:
     """Whether the column's enum or pattern already keeps every valid cell clear of the rule's
     characters (so the rule cannot fail once the cell checks pass)."""
     enum = f.constraints.get("enum")
     if enum is not None:
-        return all(
-            not (str(v)[:1] and str(v)[0] in rule.first_chars) and not (str(v)[-1:] and str(v)[-1] in rule.last_chars)
-            for v in enum
-        )
+        texts = [str(v) for v in enum if str(v)]
+        return not any(t[0] in rule.first_chars or t[-1] in rule.last_chars for t in texts)
     pattern = f.constraints.get("pattern")
     return pattern is not None and not may_begin_or_end_with(pattern, rule.first_chars, rule.last_chars)
 
@@ -75,24 +78,29 @@ def _ordered(a: str, b: str, what: str) -> RowRule:
 
 def _text_rules(f: Field) -> list[RowRule]:
     col = ident(f.name)
-    formula = RowRule(
-        name="no-formula",
-        description="text does not start with =, +, - or @ (spreadsheet formula injection)",
-        column=f.name,
-        passes="",
-        message="'the text starts with ' || left(" + col + ", 1) || ', which spreadsheets run as a formula'",
-        first_chars=FORMULA_CHARS,
-    )
-    spaces = RowRule(
-        name="no-stray-whitespace",
-        description="text has no leading or trailing whitespace",
-        column=f.name,
-        passes="",
-        message="'the text starts or ends with whitespace'",
-        first_chars=WHITESPACE,
-        last_chars=WHITESPACE,
-    )
-    return [replace(r, passes=f"NOT ({col} ~ {lit(r.regex)})") for r in (formula, spaces)]
+
+    def passes(first: str, last: str = "") -> str:
+        return f"NOT ({col} ~ {lit(_edge_regex(first, last))})"
+
+    return [
+        RowRule(
+            name="no-formula",
+            description="text does not start with =, +, - or @ (spreadsheet formula injection)",
+            column=f.name,
+            passes=passes(FORMULA_CHARS),
+            message="'the text starts with ' || left(" + col + ", 1) || ', which spreadsheets run as a formula'",
+            first_chars=FORMULA_CHARS,
+        ),
+        RowRule(
+            name="no-stray-whitespace",
+            description="text has no leading or trailing whitespace",
+            column=f.name,
+            passes=passes(WHITESPACE, WHITESPACE),
+            message="'the text starts or ends with whitespace'",
+            first_chars=WHITESPACE,
+            last_chars=WHITESPACE,
+        ),
+    ]
 
 
 def row_rules(resource: Resource, today: dt.date, cells_passed: bool = False) -> list[RowRule]:

@@ -97,12 +97,13 @@ def check_cells(con, resource: Resource) -> list[Problem]:
     )
     problems = []
     if con.execute(f"SELECT count(*) FROM {bad}").fetchone()[0]:
-        problems += _query_problems(con, resource, schema_sql.cell_check_sql(resource, bad, "_rid"))
+        problems += query_problems(con, resource, schema_sql.cell_check_sql(resource, bad, "_rid"))
     con.execute(f"DROP TABLE {bad}")
-    return problems + _query_problems(con, resource, schema_sql.key_check_sql(resource))
+    return problems + query_problems(con, resource, schema_sql.key_check_sql(resource))
 
 
-def _query_problems(con, resource: Resource, queries: list[str]) -> list[Problem]:
+def query_problems(con, resource: Resource, queries: list[str]) -> list[Problem]:
+    """Run check queries that return (row, column, rule, value, message) as one query."""
     if not queries:
         return []
     sql = "\nUNION ALL\n".join(queries)
@@ -166,7 +167,7 @@ def validate_package(
     for res in package.resources:
         if res.name not in staged:
             continue
-        report.extend(_query_problems(con, res, schema_sql.foreign_key_sql(res, package, staged)))
+        report.extend(query_problems(con, res, schema_sql.foreign_key_sql(res, package, staged)))
     report.extend(rules.run_rules(con, package, staged, today or dt.date.today()))
     if descriptor_check is not None:
         report.extend(descriptor_check.result())
