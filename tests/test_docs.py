@@ -6,11 +6,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import csv_rows
+from conftest import PackageCopy, csv_rows
 
 from xinjiang_pairing import __version__
 from xinjiang_pairing.build import build
 from xinjiang_pairing.cli import cli
+from xinjiang_pairing.coverage import COVERAGE_FILE, compute
+from xinjiang_pairing.coverage import render as render_coverage
 from xinjiang_pairing.dictionary import DICTIONARY_FILE, render
 from xinjiang_pairing.package import load_package
 
@@ -22,6 +24,33 @@ def readme(root):
 def test_data_dictionary_is_up_to_date(root):
     on_disk = (root / DICTIONARY_FILE).read_text(encoding="utf-8")
     assert on_disk == render(load_package(root)), "run: xinjiang-pairing docs"
+
+
+def test_coverage_report_is_up_to_date(root):
+    on_disk = (root / COVERAGE_FILE).read_text(encoding="utf-8")
+    assert on_disk == render_coverage(load_package(root)), "run: xinjiang-pairing docs"
+
+
+def test_readme_states_the_coverage_headline(root):
+    h = compute(load_package(root)).headline()
+    text = readme(root)
+    for key in ("funding", "outcomes", "pairings", "sources", "sources_checked"):
+        assert f"{h[key]:,}" in text, f"the README does not state the coverage figure {key} = {h[key]}"
+
+
+def test_coverage_counts_rows_and_checked_sources(tmp_path):
+    pkg = PackageCopy(tmp_path / "pkg")
+    sources = pkg.rows("sources")
+    assert any(s["text_status"] == "text_checked" for s in sources)
+    before = compute(load_package(pkg.root))
+    assert before.sources == (len(sources), sum(s["text_status"] == "text_checked" for s in sources))
+    for s in sources:
+        s["text_status"] = "not_retrieved"
+    pkg.write("sources", sources)
+    after = compute(load_package(pkg.root))
+    assert after.sources == (len(sources), 0)
+    assert [(t, n, 0) for t, n, _ in before.tables] == after.tables
+    assert dict((t, n) for t, n, _ in after.tables)["funding"] == len(pkg.rows("funding"))
 
 
 def test_dictionary_documents_every_column(root):

@@ -151,10 +151,13 @@ def tables(database):
 @cli.command()
 @_root_option
 def docs(package):
-    """Regenerate the documents derived from the data: the data dictionary and the figures."""
+    """Regenerate the documents derived from the data: the data dictionary, the coverage report and
+    the figures."""
+    from .coverage import write as write_coverage
     from .dictionary import write
 
     click.echo(f"wrote {write(package)}")
+    click.echo(f"wrote {write_coverage(package)}")
     try:
         from .figures import write_figures
     except ImportError as e:  # matplotlib is optional for users who only query
