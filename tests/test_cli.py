@@ -156,3 +156,25 @@ def test_build_all_foreign_keys(root, tmp_path, monkeypatch, flag, declared):
     con = duckdb.connect(str(out), read_only=True)
     assert con.execute("SELECT bool_and(declared) FROM _foreign_keys").fetchone()[0] is declared
     con.close()
+
+
+def test_validate_all_runs_every_validator(root):
+    result = CliRunner().invoke(cli, ["validate", str(root), "--all"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split(" ")[0] for line in lines[:3]] == ["xinjiang-pairing", "frictionless", "pandera"]
+    assert all(": valid (" in line for line in lines[:3])
+    assert lines[3] == "valid: every validator accepts the package"
+
+
+def test_validate_all_names_each_validator_that_rejects(pkg):
+    rows = pkg.rows("funding")
+    rows[0]["flow_type"] = "gift"
+    pkg.write("funding", rows)
+    result = CliRunner().invoke(cli, ["validate", str(pkg.root), "--all", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    assert [(v["name"], v["valid"]) for v in report["validators"]] == [
+        ("xinjiang-pairing", False), ("frictionless", False), ("pandera", False)]
+    assert all(any("data/funding.csv, row 2" in p for p in v["problems"]) for v in report["validators"])

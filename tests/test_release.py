@@ -21,6 +21,7 @@ from conftest import csv_rows
 
 import xinjiang_pairing
 from xinjiang_pairing.build import STORAGE_VERSION
+from xinjiang_pairing.citation import write as write_citation
 from xinjiang_pairing.cli import cli
 from xinjiang_pairing.release import release
 
@@ -42,6 +43,7 @@ def set_version(repo: Path, version: str, changelog: bool = True) -> None:
     descriptor = json.loads(path.read_text(encoding="utf-8"))
     descriptor["version"] = version
     path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_citation(repo)
     if changelog:
         with (repo / "CHANGELOG.md").open("a", encoding="utf-8") as fh:
             fh.write(f"\n## [{version}] - 2026-11-22\n\n- Test release.\n")
@@ -215,9 +217,112 @@ def test_refused_when_validation_fails(repo):
     commit(repo)
     rows = len((repo / "data" / "parties.csv").read_text().splitlines())
     columns = len((repo / "data" / "parties.csv").read_text().splitlines()[0].split(","))
-    assert_refused(repo, "validation failed with 1 problem(s), the first: "
-                         f"data/parties.csv, row {rows}: the row has 2 cells, the header has {columns} [missing-cell]",
-                   "1.1.0")
+    result = invoke(repo)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(
+        f"release refused: validation failed: xinjiang-pairing {xinjiang_pairing.__version__}: 1 problem(s), "
+        f"the first: data/parties.csv, row {rows}: the row has 2 cells, the header has {columns} [missing-cell]; "
+        "frictionless ")
+    assert "; pandera " in result.stderr and result.stderr.count("\n") == 1
+    assert not (repo / "dist" / "1.1.0").exists() and not (repo / "releases" / "1.1.0.json").exists()
+
+
+def _refused_by(repo: Path, validator: str) -> str:
+    result = invoke(repo)
+    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert result.stderr.startswith("release refused: validation failed: ") and result.stderr.count("\n") == 1
+    parts = result.stderr.removeprefix("release refused: validation failed: ").rstrip("\n").split("; ")
+    mine = [p for p in parts if p.startswith(validator + " ")]
+    assert mine, f"{validator} did not reject: {result.stderr}"
+    assert not list((repo / "dist").glob("*")) if (repo / "dist").exists() else True
+    return mine[0]
+
+
+def test_refused_when_only_the_engine_rejects(repo):
+    """A source no row cites: a rule across tables that only the project's engine checks."""
+    set_version(repo, "1.1.0")
+    with (repo / "data" / "sources.csv").open("a", encoding="utf-8") as fh:
+        line = (repo / "data" / "sources.csv").read_text(encoding="utf-8").splitlines()[1]
+        fh.write("uncited-source," + line.split(",", 1)[1] + "\n")
+    commit(repo)
+    message = _refused_by(repo, "xinjiang-pairing")
+    assert message.endswith("the source uncited-source is not cited by any row [source-cited]")
+    assert "frictionless" not in invoke(repo).stderr and "pandera" not in invoke(repo).stderr
+
+
+def test_refused_when_frictionless_rejects(repo):
+    """An extra (empty) cell at the end of a row: the stock Frictionless validator rejects it."""
+    set_version(repo, "1.1.0")
+    path = repo / "data" / "parties.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ","
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    commit(repo)
+    message = _refused_by(repo, "frictionless")
+    assert message.endswith('data/parties.csv, row 3: Row at position "3" has an extra value in field at '
+                            'position "8" [extra-cell]')
+
+
+def test_refused_when_pandera_rejects(repo):
+    set_version(repo, "1.1.0")
+    path = repo / "data" / "funding.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(",aid_funds,", ",gift,", 1), encoding="utf-8")
+    commit(repo)
+    message = _refused_by(repo, "pandera")
+    assert re.search(r"data/funding\.csv, row 2, column flow_type: isin\(.*\) failed for 'gift'$", message)
+
+
+def test_manifest_records_every_validator(released):
+    manifest = released["first"].manifest
+    assert [v["name"] for v in manifest["validated_by"]] == ["xinjiang-pairing", "frictionless", "pandera"]
+    assert all(v["valid"] and v["problems"] == 0 and v["version"][0].isdigit() for v in manifest["validated_by"])
+
+
+def test_refused_when_the_citation_files_lag_behind(repo):
+    set_version(repo, "1.1.0")
+    cff = repo / "CITATION.cff"
+    cff.write_text(cff.read_text(encoding="utf-8").replace("version: 1.1.0", "version: 1.0.0"), encoding="utf-8")
+    commit(repo)
+    assert_refused(repo, "CITATION.cff has version '1.0.0', datapackage.json says '1.1.0': run xinjiang-pairing "
+                         "citation, then commit", "1.1.0")
+
+
+def test_a_recorded_version_is_reproduced_and_its_record_kept(repo):
+    """Releasing a recorded version again, after README and CHANGELOG moved on, rebuilds it from its
+    recorded commit: the same zip and Parquet bytes, and the record is not rewritten."""
+    record = repo / "releases" / f"{VERSION}.json"
+    before = record.read_bytes()
+    with (repo / "README.md").open("a", encoding="utf-8") as fh:
+        fh.write("\nMoved on.\n")
+    with (repo / "CHANGELOG.md").open("a", encoding="utf-8") as fh:
+        fh.write("\n## [Unreleased]\n\n- Later work.\n")
+    commit(repo)
+    result = invoke(repo)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        f"rebuilt {VERSION} from its recorded commit to {repo / 'dist' / VERSION}: the CSV zip and the Parquet "
+        f"files match {VERSION}.json byte for byte; the record is unchanged")
+    assert record.read_bytes() == before
+    recorded = {f["name"]: f["sha256"] for f in json.loads(before)["files"]}
+    rebuilt = repo / "dist" / VERSION
+    for name, digest in recorded.items():
+        if not name.endswith(".duckdb"):
+            assert hashlib.sha256((rebuilt / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_a_recorded_version_that_does_not_reproduce_is_refused(repo):
+    record = repo / "releases" / f"{VERSION}.json"
+    manifest = json.loads(record.read_text(encoding="utf-8"))
+    zipped = next(f for f in manifest["files"] if f["name"].endswith("-csv.zip"))
+    zipped["sha256"] = "0" * 64
+    record.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    commit(repo)
+    before = record.read_bytes()
+    assert_refused(repo, f"rebuilding {VERSION} from commit {manifest['git_commit'][:12]} does not reproduce "
+                         f"{zipped['name']} byte for byte; the release recorded in releases/{VERSION}.json "
+                         "stands unchanged", VERSION)
+    assert record.read_bytes() == before
 
 
 def test_refused_when_the_version_is_not_greater(repo):
@@ -334,8 +439,8 @@ def test_scripts_release_on_the_tag_rebuilds_the_recorded_release(repo, root):
     out = subprocess.run(["bash", "-c", command], cwd=repo, capture_output=True, text=True, env=env)
     assert (out.returncode, out.stderr) == (0, "")
     assert out.stdout.splitlines()[0] == (
-        f"released 1.0.0 (rebuilt: the package is unchanged since this version was released) to "
-        f"{Path('dist') / VERSION}")
+        f"rebuilt 1.0.0 from its recorded commit to {Path('dist') / VERSION}: the CSV zip and the Parquet files "
+        f"match 1.0.0.json byte for byte; the record is unchanged")
     assert sorted(p.name for p in (repo / "dist" / VERSION).iterdir()) == names(VERSION)
     wrong = subprocess.run(["bash", "-c", command], cwd=repo, capture_output=True, text=True,
                            env={**env, "GITHUB_REF_NAME": "v2.0.0"})

@@ -43,11 +43,17 @@ def cli():
 @_root_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--limit", default=100, show_default=True, help="Problems to list (0: all).")
-def validate(package, as_json, limit):
+@click.option("--all", "run_all", is_flag=True,
+              help="Also run the stock Frictionless validator and the Pandera schemas (as release does).")
+def validate(package, as_json, limit, run_all):
     """Check the descriptor, every CSV against its Table Schema, keys and domain rules.
 
-    Lists every problem with file, row, column and rule. Exit code 1 if there are any.
+    Lists every problem with file, row, column and rule. Exit code 1 if there are any. With --all,
+    the project's engine, the stock Frictionless validator and the Pandera schemas each check the
+    package, and one combined report lists every validator's result.
     """
+    if run_all:
+        _validate_all(package, as_json, limit)
     from .validate import validate_package
 
     report, _ = validate_package(package)
@@ -56,6 +62,61 @@ def validate(package, as_json, limit):
     else:
         click.echo(report.to_text(limit or None), err=not report.valid)
     sys.exit(0 if report.valid else EXIT_INVALID)
+
+
+def _validate_all(package, as_json: bool, limit: int):
+    import json
+
+    from .gate import validate_all
+    from .package import PackageError, load_package
+
+    try:
+        root = load_package(package).root
+    except PackageError as e:
+        _fail(f"datapackage.json: {e}")
+    results = validate_all(root)
+    valid = all(r.valid for r in results)
+    if as_json:
+        click.echo(json.dumps({"valid": valid, "validators": [
+            {**r.to_manifest(), "seconds": round(r.seconds, 3), "problems": r.problems} for r in results
+        ]}, ensure_ascii=False, indent=2))
+    else:
+        lines = []
+        for r in results:
+            verdict = "valid" if r.valid else f"invalid: {len(r.problems)} problem(s)"
+            lines.append(f"{r.name} {r.version}: {verdict} ({r.seconds:.2f} s)")
+            shown = r.problems if not limit else r.problems[:limit]
+            lines += [f"  {p}" for p in shown]
+            if len(shown) < len(r.problems):
+                lines.append(f"  ... and {len(r.problems) - len(shown)} more (use --limit 0 to list all)")
+        lines.append("valid: every validator accepts the package" if valid else
+                     f"invalid: rejected by {', '.join(r.name for r in results if not r.valid)}")
+        click.echo("\n".join(lines), err=not valid)
+    sys.exit(0 if valid else EXIT_INVALID)
+
+
+@cli.command()
+@_root_option
+@click.option("--check", is_flag=True, help="Only report whether the files are in line (exit 1 if not).")
+def citation(package, check):
+    """Bring CITATION.cff and .zenodo.json in line with the version and date of datapackage.json."""
+    from .citation import mismatches, write
+    from .package import PackageError, load_package
+
+    try:
+        root = load_package(package).root
+    except PackageError as e:
+        _fail(f"datapackage.json: {e}")
+    if check:
+        problems = mismatches(root)
+        for p in problems:
+            click.echo(p, err=True)
+        if problems:
+            _fail("citation files out of date: run xinjiang-pairing citation")
+        click.echo("citation files match datapackage.json")
+        return
+    for path in write(root):
+        click.echo(f"wrote {path}")
 
 
 @cli.command()
@@ -175,7 +236,11 @@ def release(package, dist, tag):
     """Release the package's version: write dist/<version>/ and record it in releases/<version>.json.
 
     dist/<version>/ gets the DuckDB file, a zip of the CSV package, one Parquet file per table,
-    manifest.json and SHA256SUMS. Refused (exit 1, nothing written) when validation fails, the
+    manifest.json and SHA256SUMS. The files to publish are checked by the project's engine, the
+    stock Frictionless validator and the Pandera schemas. A version already recorded is rebuilt
+    from its recorded commit and must match its record byte for byte (the CSV zip and Parquet
+    files); the record is never rewritten. Refused (exit 1, nothing written) when any validator
+    rejects the files, CITATION.cff or .zenodo.json do not match datapackage.json, the
     version is not above the last release, CHANGELOG.md has no section for it, the files a release
     contains have uncommitted changes, or the changes since the last release need a bigger version
     bump.
@@ -187,13 +252,18 @@ def release(package, dist, tag):
         result = run_release(package, dist, tag)
     except ReleaseRefused as e:
         _fail(f"release refused: {e}")
-    since = f"previous release: {result.previous}" if result.previous else "first release"
     if result.rebuild:
-        since = "rebuilt: the package is unchanged since this version was released"
-    click.echo(f"released {result.version} ({since}) to {result.folder}")
+        click.echo(f"rebuilt {result.version} from its recorded commit to {result.folder}: the CSV zip and the "
+                   f"Parquet files match {result.record.name} byte for byte; the record is unchanged")
+    else:
+        since = f"previous release: {result.previous}" if result.previous else "first release"
+        click.echo(f"released {result.version} ({since}) to {result.folder}")
     for entry in result.manifest["files"]:
         click.echo(f"  {entry['name']}  {entry['bytes']} bytes")
-    click.echo(f"recorded in {result.record}: commit it")
+    for v in result.manifest.get("validated_by", []):
+        click.echo(f"  checked by {v['name']} {v['version']}: {'valid' if v['valid'] else 'invalid'}")
+    if not result.rebuild:
+        click.echo(f"recorded in {result.record}: commit it")
 
 
 def _package_version(ctx, param, value):

@@ -18,6 +18,8 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +43,7 @@ from .schema_sql import lit
 
 RELEASES = "releases"
 PACKAGE_PATHS = ("datapackage.json", "schemas", "data")  # the package, as the semver gate compares it
-RELEASED_PATHS = tuple(dict.fromkeys(PACKAGE_PATHS + ZIP_FILES + ZIP_FOLDERS))  # must be committed
+RELEASED_PATHS = tuple(dict.fromkeys(PACKAGE_PATHS + ZIP_FILES + ZIP_FOLDERS + (".zenodo.json",)))  # committed
 READABLE_BY = "DuckDB 1.5.x and 2.x"
 
 
@@ -149,9 +151,11 @@ def _changed_since(root: Path, commit: str) -> bool:
     return out.returncode == 1
 
 
-def export_commit(root: Path, commit: str, folder: Path) -> None:
-    """Write the package files of ``commit`` into ``folder``."""
-    out = git(root, "archive", "--format=tar", commit, "--", *PACKAGE_PATHS, binary=True)
+def export_commit(root: Path, commit: str, folder: Path, paths: tuple[str, ...] = PACKAGE_PATHS) -> None:
+    """Write the package files of ``commit`` (or the given ``paths`` of it) into ``folder``."""
+    existing = git(root, "ls-tree", "--name-only", commit, "--", *paths)
+    paths = tuple(existing.stdout.split()) if existing.returncode == 0 and existing.stdout.split() else paths
+    out = git(root, "archive", "--format=tar", commit, "--", *paths, binary=True)
     if out.returncode != 0:
         raise ReleaseRefused(f"cannot read commit {commit} of the previous release: fetch the full history")
     with tarfile.open(fileobj=io.BytesIO(out.stdout)) as tar:
@@ -202,9 +206,11 @@ def build_manifest(package: Package, commit: str, tables: dict[str, int], folder
     }
 
 
-def write_release(package: Package, folder: Path, commit: str, tables: dict[str, int] | None = None) -> dict:
+def write_release(package: Package, folder: Path, commit: str, tables: dict[str, int] | None = None,
+                  validators: list | None = None) -> dict:
     """Write every release file of ``package`` into ``folder``. The DuckDB file is built there
-    unless it already is (``tables``: its row counts)."""
+    unless it already is (``tables``: its row counts), and the CSV zip is written unless it already
+    is. ``validators``: the results of the validators that checked these files, for the manifest."""
     import duckdb
 
     version = package.version
@@ -212,7 +218,9 @@ def write_release(package: Package, folder: Path, commit: str, tables: dict[str,
     db = folder / file_name(version, "duckdb")
     if tables is None:
         tables = write_database(package, db, commit)
-    write_csv_zip(package.root, folder / file_name(version, "csv"), f"{package.name}-{version}")
+    csv_zip = folder / file_name(version, "csv")
+    if not csv_zip.exists():
+        write_csv_zip(package.root, csv_zip, f"{package.name}-{version}")
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH {lit(str(db))} AS released (READ_ONLY)")
@@ -221,14 +229,78 @@ def write_release(package: Package, folder: Path, commit: str, tables: dict[str,
         con.close()
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest = build_manifest(package, commit, tables, folder, created)
+    if validators is not None:
+        manifest["validated_by"] = [v.to_manifest() for v in validators]
     write_json(folder / MANIFEST, manifest)
     write_checksums(folder, [p.name for p in folder.iterdir()])
     return manifest
 
 
+def stage_package(source: Path, staging: Path, name: str, version: str) -> Path:
+    """Write the CSV zip of the package at ``source`` into ``staging`` and unpack it beside it:
+    the returned folder holds exactly the files the release publishes."""
+    csv_zip = staging / file_name(version, "csv")
+    write_csv_zip(source, csv_zip, f"{name}-{version}")
+    unpacked = staging.parent / f"{staging.name}.package"
+    shutil.rmtree(unpacked, ignore_errors=True)
+    with zipfile.ZipFile(csv_zip) as zf:
+        zf.extractall(unpacked)
+    return unpacked / f"{name}-{version}"
+
+
+def check_and_write(source: Path, staging: Path, commit: str, today: dt.date | None,
+                    then_check=None) -> dict:
+    """Stage the files to publish from ``source``, run every validator on them (refusing if any
+    rejects them), run ``then_check`` (the version gate), and write the release into ``staging``."""
+    from .gate import refusal, validate_all
+
+    package = load_package(source)
+    staged_root = stage_package(source, staging, package.name, package.version)
+    try:
+        staged = load_package(staged_root)
+        start = time.perf_counter()
+        built = build(staged_root, staging / file_name(package.version, "duckdb"), today=today, commit=commit)
+        results = validate_all(staged_root, today, built.report, time.perf_counter() - start)
+        refused = refusal(results)
+        if refused:
+            raise ReleaseRefused(f"validation failed: {refused}")
+        if then_check:
+            then_check()
+        return write_release(staged, staging, commit, built.tables, results)
+    finally:
+        shutil.rmtree(staged_root.parent, ignore_errors=True)
+
+
+def reproduce(root: Path, version: str, record: Path, staging: Path, today: dt.date | None) -> dict:
+    """Rebuild a recorded release from the files of its commit, and refuse unless every file that
+    is promised to be byte-reproducible (the CSV zip and the Parquet files) matches the record."""
+    try:
+        recorded = json.loads(record.read_text(encoding="utf-8"))
+        commit = recorded["git_commit"]
+        files = {f["name"]: f["sha256"] for f in recorded["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ReleaseRefused(f"{RELEASES}/{record.name} is not a release record with a commit and files") from None
+    with tempfile.TemporaryDirectory(prefix="xj-recorded-") as tmp:
+        export_commit(root, commit, Path(tmp), RELEASED_PATHS)
+        manifest = check_and_write(Path(tmp), staging, commit, today)
+    for entry in manifest["files"]:
+        name = entry["name"]
+        if name.endswith(".duckdb"):
+            continue
+        if files.get(name) != entry["sha256"]:
+            raise ReleaseRefused(
+                f"rebuilding {version} from commit {commit[:12]} does not reproduce {name} byte for byte; "
+                f"the release recorded in {RELEASES}/{record.name} stands unchanged"
+            )
+    return manifest
+
+
 def release(root: str | Path | None = None, dist: str | Path | None = None, tag: str | None = None,
             today: dt.date | None = None) -> Release:
-    """Check, then write ``dist/<version>/`` and ``releases/<version>.json``. Raises ``ReleaseRefused``."""
+    """Check, then write ``dist/<version>/`` and ``releases/<version>.json``. Raises ``ReleaseRefused``.
+
+    A version that is already recorded is rebuilt from the files of its recorded commit and must
+    reproduce the recorded CSV zip and Parquet files byte for byte; its record is never rewritten."""
     try:
         package = load_package(root)
     except PackageError as e:
@@ -240,32 +312,38 @@ def release(root: str | Path | None = None, dist: str | Path | None = None, tag:
     if tag is not None and tag.removeprefix("v") != package.version:
         raise ReleaseRefused(f"tag {tag} does not match version {package.version} in datapackage.json")
     check_changelog(root, package.version)
+    check_citation(root)
     commit = check_git(root)
     history = released_versions(root)
     previous = previous_release(root, version, history)
+    record = root / RELEASES / f"{package.version}.json"
+    rebuild = record.is_file()
     dist = Path(dist) if dist else root / "dist"
     final = dist / package.version
     staging = dist / f".{package.version}.{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir(parents=True)
-        built = build(root, staging / file_name(package.version, "duckdb"), today=today, commit=commit)
-        if not built.report.valid:
-            problems = built.report.sorted()
-            raise ReleaseRefused(
-                f"validation failed with {len(problems)} problem(s), the first: {problems[0].describe()}"
-            )
-        if previous:
-            check_bump(root, previous, version)
-        manifest = write_release(package, staging, commit, built.tables)
+        if rebuild:
+            manifest = reproduce(root, package.version, record, staging, today)
+        else:
+            manifest = check_and_write(root, staging, commit, today,
+                                       (lambda: check_bump(root, previous, version)) if previous else None)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if final.exists():
         shutil.rmtree(final)
     os.replace(staging, final)
-    record = root / RELEASES / f"{package.version}.json"
-    record.parent.mkdir(exist_ok=True)
-    shutil.copyfile(final / MANIFEST, record)
-    return Release(package.version, final, record, manifest, show(previous[0]) if previous else None,
-                   version in history)
+    if not rebuild:
+        record.parent.mkdir(exist_ok=True)
+        shutil.copyfile(final / MANIFEST, record)
+    return Release(package.version, final, record, manifest, show(previous[0]) if previous else None, rebuild)
+
+
+def check_citation(root: Path) -> None:
+    from .citation import mismatches
+
+    problems = mismatches(root)
+    if problems:
+        raise ReleaseRefused(f"{problems[0]}: run xinjiang-pairing citation, then commit")

@@ -1,0 +1,136 @@
+"""Every validator on one package: the project's engine, the stock Frictionless validator and the
+Pandera schemas derived from the Table Schemas. ``validate --all`` runs them; ``release`` runs them
+on the exact files it publishes and refuses if any one rejects them.
+
+Each validator gives a ``ValidatorResult``: its name, version, verdict, time and located problems
+(file, row, column and rule, one line each). A validator that cannot run (an optional dependency
+missing) is a failed result that says what to install, never an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+
+ENGINE, FRICTIONLESS, PANDERA = "xinjiang-pairing", "frictionless", "pandera"
+NAMES = (ENGINE, FRICTIONLESS, PANDERA)
+
+
+@dataclass
+class ValidatorResult:
+    name: str
+    version: str
+    valid: bool
+    seconds: float
+    problems: list[str] = field(default_factory=list)  # located, one line each
+
+    def summary(self) -> str:
+        if self.valid:
+            return f"{self.name} {self.version}: valid"
+        first = self.problems[0] if self.problems else "no details"
+        return f"{self.name} {self.version}: {len(self.problems)} problem(s), the first: {first}"
+
+    def to_manifest(self) -> dict:
+        return {"name": self.name, "version": self.version, "valid": self.valid, "problems": len(self.problems)}
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+EXTRAS = {FRICTIONLESS: "frictionless", PANDERA: "pandera"}  # the extra that installs each validator
+
+
+def _missing(name: str, error: ImportError) -> ValidatorResult:
+    return ValidatorResult(name, "not installed", False, 0.0, [
+        f"cannot run {name} ({error.name or error}): install it with "
+        f"pip install \"xinjiang-pairing-assistance[{EXTRAS[name]}]\""
+    ])
+
+
+def run_engine(root: Path, today: dt.date | None = None, report=None, seconds: float | None = None) -> ValidatorResult:
+    """The project's engine. Pass the ``report`` of a build that already ran it (and its time)."""
+    start = time.perf_counter()
+    if report is None:
+        from .validate import validate_package
+
+        report, _ = validate_package(root, today=today)
+        seconds = time.perf_counter() - start
+    return ValidatorResult(ENGINE, __version__, report.valid, seconds or 0.0,
+                           [p.describe() for p in report.sorted()])
+
+
+def run_frictionless(root: Path) -> ValidatorResult:
+    """The stock Frictionless validator: the descriptor, every schema and every row."""
+    start = time.perf_counter()
+    try:
+        import frictionless
+    except ImportError as e:
+        return _missing(FRICTIONLESS, e)
+    report = frictionless.validate(str(Path(root) / "datapackage.json"))
+    problems = [f"datapackage.json: {e.message} [{e.type}]" for e in report.errors]
+    for task in report.tasks:
+        for e in task.errors:
+            where = [task.place or task.name]
+            if getattr(e, "row_number", None):
+                where.append(f"row {e.row_number}")
+            if getattr(e, "field_name", None):
+                where.append(f"column {e.field_name}")
+            problems.append(f"{', '.join(where)}: {e.message} [{e.type}]")
+    return ValidatorResult(FRICTIONLESS, _version("frictionless"), report.valid, time.perf_counter() - start,
+                           problems)
+
+
+def run_pandera(root: Path, today: dt.date | None = None) -> ValidatorResult:
+    """The Pandera (Polars) schemas derived from the Table Schemas and row rules, table by table."""
+    start = time.perf_counter()
+    try:
+        import pandera.errors
+        import polars as pl
+
+        from .pandera_schemas import dataframe_schema, read_csv
+    except ImportError as e:
+        return _missing(PANDERA, e)
+    from .package import PackageError, load_package
+
+    try:
+        package = load_package(root)
+    except PackageError as e:
+        return ValidatorResult(PANDERA, _version("pandera"), False, time.perf_counter() - start,
+                               [f"datapackage.json: {e}"])
+    problems = []
+    for res in package.resources:
+        try:
+            dataframe_schema(res, today).validate(read_csv(res), lazy=True)
+        except pandera.errors.SchemaErrors as e:
+            for case in e.failure_cases.iter_rows(named=True):
+                row = case.get("index")
+                where = [res.rel_path] + ([f"row {row + 2}"] if row is not None else [])
+                column = case.get("column")
+                if column and column != res.name:
+                    where.append(f"column {column}")
+                problems.append(f"{', '.join(where)}: {case.get('check')} failed for {case.get('failure_case')!r}")
+        except (pl.exceptions.PolarsError, OSError, ValueError) as e:
+            problems.append(f"{res.rel_path}: cannot be read: {str(e).splitlines()[0]}")
+    return ValidatorResult(PANDERA, _version("pandera"), not problems, time.perf_counter() - start, problems)
+
+
+def validate_all(root: str | Path, today: dt.date | None = None, engine_report=None,
+                 engine_seconds: float | None = None) -> list[ValidatorResult]:
+    """All three validators on the package at ``root``, engine first."""
+    root = Path(root)
+    return [run_engine(root, today, engine_report, engine_seconds), run_frictionless(root), run_pandera(root, today)]
+
+
+def refusal(results: list[ValidatorResult]) -> str | None:
+    """One line naming every validator that rejected the package, or None when all accept it."""
+    failed = [r.summary() for r in results if not r.valid]
+    return "; ".join(failed) if failed else None
