@@ -101,7 +101,8 @@ def test_child_pairings_sit_inside_their_parent(data):
 def test_twelfth_division_two_stated_pairings_of_different_scope(data):
     """Shanxi supports one regiment of the 12th Division (2010 round); Shandong the whole division
     (from 2015). Both are stated by their sources; they cover different units, so no conflict."""
-    rows = {p["assisting_party_id"]: p for p in data["pairings"] if p["recipient_place_id"].startswith("xpcc-division-12")}
+    rows = {p["assisting_party_id"]: p for p in data["pairings"]
+            if p["recipient_place_id"].startswith("xpcc-division-12")}
     assert set(rows) == {"shanxi", "shandong"}
     assert rows["shanxi"]["recipient_place_id"] == "xpcc-division-12-regiment-222"
     assert rows["shandong"]["recipient_place_id"] == "xpcc-division-12"
