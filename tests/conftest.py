@@ -1,10 +1,20 @@
 import csv
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+TODAY = dt.date(2026, 11, 22)  # the day the tests pretend it is (the rule on future dates)
+
+
+def problems(root, descriptor: bool = False) -> list[str]:
+    """What validate reports for the package in ``root`` (a folder or a PackageCopy), as text."""
+    from xinjiang_pairing.validate import validate_package
+
+    report = validate_package(getattr(root, "root", root), today=TODAY, descriptor=descriptor)
+    return [p.describe() for p in report.sorted()]
 
 
 def csv_rows(path: Path) -> int:

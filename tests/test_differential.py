@@ -98,7 +98,7 @@ def write_package(root: Path, rows: dict[str, list[list[str]]]) -> None:
 
 
 def ours(root: Path) -> set[tuple]:
-    report, _ = validate_package(root, descriptor=False)
+    report = validate_package(root, descriptor=False)
     out = set()
     for p in report.problems:
         cls = RULE_CLASS.get(p.rule)

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xinjiang_pairing.pattern_edges import may_begin_or_end_with
-from xinjiang_pairing.rules import FORMULA_CHARS, WHITESPACE
+from xinjiang_pairing.rules.generic import FORMULA_CHARS, WHITESPACE
 
 DUCKDB = duckdb.connect()
 

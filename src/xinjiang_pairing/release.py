@@ -37,7 +37,7 @@ from .artifacts import (
 )
 from .build import STORAGE_VERSION, build, write_database
 from .package import Package, PackageError, load_package
-from .schema_sql import lit
+from .sql import lit
 
 RELEASES = "releases"
 PACKAGE_PATHS = ("datapackage.json", "schemas", "data")  # the package, as the semver gate compares it
@@ -211,7 +211,10 @@ def write_release(package: Package, folder: Path, commit: str, tables: dict[str,
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / file_name(version, "duckdb")
     if tables is None:
-        tables = write_database(package, db, commit)
+        report = write_database(package, db, commit)
+        if not report.valid:
+            raise ValueError(f"the package is not valid: {report.sorted()[0].describe()}")
+        tables = dict(report.rows_checked)
     write_csv_zip(package.root, folder / file_name(version, "csv"), f"{package.name}-{version}")
     con = duckdb.connect()
     try:

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from .package import load_package
-from .schema_sql import lit
+from .sql import lit
 
 # fault kind -> (column, SQL expression replacing the column's value in a faulty row)
 FAULTS = {

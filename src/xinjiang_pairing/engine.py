@@ -1,0 +1,205 @@
+"""The engine behind ``validate`` and ``build``: it loads every CSV once and runs every check of the
+data (structure, cells, keys, foreign keys, rules), collecting every problem into one report.
+
+Each CSV is read once, as text, into a typed table of the schema ``into`` (in memory for
+``validate``, the new file for ``build``): every cell converted to its type, and, for a row with
+any failing cell, its text kept aside in the column ``_bad`` so that each failing cell can be
+reported with its value. Keys, foreign keys and rules then run on the typed tables, through the
+views ``typed_<name>`` (typed columns and ``_row``, the row number in the file, header = 1).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import rules, schema_sql
+from .package import Package, Resource
+from .report import Problem, Report, package_problem
+from .sql import ident
+
+BAD = "_bad"  # the column holding the text of a row with a failing cell
+MEMORY_LIMIT = os.environ.get("XINJIANG_PAIRING_MEMORY_LIMIT", "700MB")
+REJECT_RULES = {
+    "MISSING COLUMNS": ("missing-cell", "the row has too few cells"),
+    "TOO MANY COLUMNS": ("extra-cell", "the row has too many cells"),
+    "INVALID ENCODING": ("encoding-error", "the line is not valid UTF-8"),
+    "INVALID UNICODE": ("encoding-error", "the line is not valid UTF-8"),
+    "UNQUOTED VALUE": ("source-error", "a quoted value is not closed or is followed by other characters"),
+    "LINE SIZE OVER MAXIMUM": ("source-error", "the line is too long"),
+}
+
+
+def connect():
+    """An in-memory DuckDB for loading and checks, capped in memory (it spills to a temporary
+    folder beyond the cap), so large packages validate within a bounded footprint."""
+    import duckdb
+
+    spill = Path(tempfile.gettempdir()) / "xinjiang-pairing-duckdb"
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def loaded_table(resource: Resource) -> str:
+    return f"_load_{resource.name}"
+
+
+@dataclass
+class Checked:
+    """What the engine leaves behind: the report, and the tables it loaded (every table whose
+    file could be read row by row)."""
+
+    report: Report
+    loaded: list[Resource] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.report.valid
+
+
+class DescriptorCheck:
+    """The descriptor check (``descriptor.validate_descriptor``) in a thread beside the data checks:
+    importing Frictionless is pure Python, while the data checks spend their time inside DuckDB,
+    which lets other threads run."""
+
+    def __init__(self, package: Package):
+        from .descriptor import validate_descriptor
+
+        self.problems: list[Problem] = []
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self.problems = validate_descriptor(package)
+            except BaseException as e:  # noqa: BLE001 - reported in result()
+                self.error = e
+
+        self.thread = threading.Thread(target=run, name="descriptor-check", daemon=True)
+        self.thread.start()
+
+    def result(self) -> list[Problem]:
+        self.thread.join()
+        if self.error is not None:
+            return [package_problem(f"the descriptor check failed: {self.error}")]
+        return self.problems
+
+
+def check_header(resource: Resource) -> list[Problem]:
+    """File-level checks done before DuckDB reads the file: present, not empty, header row."""
+    rel = resource.rel_path
+    path: Path = resource.path
+    if not path.exists():
+        return [Problem(rel, 0, "", "scheme-error", "the file does not exist")]
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if not head.strip():
+        return [Problem(rel, 0, "", "empty-file", "the file is empty: it needs at least a header row")]
+    first = head.split(b"\n", 1)[0]
+    try:
+        line = codecs.decode(first, "utf-8-sig")
+    except UnicodeDecodeError as e:
+        return [Problem(rel, 1, "", "encoding-error", f"the header row is not valid UTF-8 (byte {e.start + 1})")]
+    names = next(csv.reader([line.rstrip("\r")]))
+    expected = resource.field_names
+    if names == expected:
+        return []
+    problems = []
+    missing = [n for n in expected if n not in names]
+    extra = [n for n in names if n not in expected]
+    for n in missing:
+        problems.append(Problem(rel, 1, n, "header-error", f'the column "{n}" is missing from the header'))
+    for n in extra:
+        problems.append(
+            Problem(rel, 1, n, "header-error", f'the header has a column "{n}" that the schema does not define')
+        )
+    if not missing and not extra:
+        problems.append(
+            Problem(rel, 1, "", "header-error",
+                    "the columns are not in schema order; expected: " + ", ".join(expected))
+        )
+    return problems
+
+
+def load(con, resource: Resource, into: str) -> tuple[list[Problem], int]:
+    """Read the CSV once into the typed table ``<into>._load_<name>``, with the text of each row
+    that has a failing cell in ``_bad``. Returns the malformed lines as problems, and the rows read."""
+    rel = resource.rel_path
+    table = f"{into}.{ident(loaded_table(resource))}"
+    raw = ", ".join(f"{ident(f.name)} := {ident(f.name)}" for f in resource.fields)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {schema_sql.typed_columns(resource)}, "
+            f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN struct_pack({raw}) END AS {BAD} "
+            f"FROM {schema_sql.read_csv_sql(resource)}"
+        )
+    except Exception as e:  # a file DuckDB cannot read at all
+        return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0
+    problems = []
+    for line, etype, csv_line in con.execute(
+        f"SELECT line, error_type, csv_line FROM rejects_{resource.name} ORDER BY line"
+    ).fetchall():
+        rule, words = REJECT_RULES.get(etype, ("source-error", etype.lower()))
+        if rule in ("missing-cell", "extra-cell") and csv_line is not None:
+            found = len(next(csv.reader([csv_line]), []))
+            words = f"the row has {found} cells, the header has {len(resource.fields)}"
+        problems.append(Problem(rel, int(line), "", rule, words))
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "
+        f"SELECT rowid + 2 AS _row, * EXCLUDE ({BAD}) FROM {table}"
+    )
+    return problems, rows + len(problems)
+
+
+def check_cells(con, resource: Resource, into: str) -> list[Problem]:
+    """Every failing cell, from the rows the load set aside, then repeated keys."""
+    table = f"{into}.{ident(loaded_table(resource))}"
+    problems = []
+    if con.execute(f"SELECT count({BAD}) FROM {table}").fetchone()[0]:
+        bad = f"(SELECT rowid AS _rid, unnest({BAD}) FROM {table} WHERE {BAD} IS NOT NULL)"
+        problems += query_problems(con, resource, schema_sql.cell_check_sql(resource, bad, "_rid + 2"))
+    return problems + query_problems(con, resource, schema_sql.key_check_sql(resource, schema_sql.typed_view(resource)))
+
+
+def query_problems(con, resource: Resource, queries: list[str]) -> list[Problem]:
+    """Run check queries that return (row, column, rule, value, message) as one query."""
+    if not queries:
+        return []
+    return [
+        Problem(resource.rel_path, int(row), column, rule, message, value)
+        for row, column, rule, value, message in con.execute("\nUNION ALL\n".join(queries)).fetchall()
+    ]
+
+
+def check(con, package: Package, into: str = "main", today: dt.date | None = None) -> Checked:
+    """Load every CSV of ``package`` into the schema ``into`` and run every data check."""
+    report = Report()
+    loaded: list[Resource] = []
+    clean: set[str] = set()  # tables whose every cell passes
+    for res in package.resources:
+        header = check_header(res)
+        if header:
+            report.extend(header)
+            continue
+        problems, report.rows_checked[res.name] = load(con, res, into)
+        report.extend(problems)
+        if problems:  # row numbers of later checks would be off: fix the file first
+            continue
+        loaded.append(res)
+        cells = check_cells(con, res, into)
+        report.extend(cells)
+        if not cells:
+            clean.add(res.name)
+    names = {r.name for r in loaded}
+    views = {r.name: schema_sql.typed_view(r) for r in loaded}
+    for res in loaded:
+        report.extend(query_problems(con, res, schema_sql.foreign_key_sql(res, package, views)))
+    report.extend(rules.run_rules(con, package, names, today or dt.date.today(), clean))
+    return Checked(report, loaded)
