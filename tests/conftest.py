@@ -13,7 +13,8 @@ def problems(root, descriptor: bool = False) -> list[str]:
     """What validate reports for the package in ``root`` (a folder or a PackageCopy), as text."""
     from xinjiang_pairing.validate import validate_package
 
-    report = validate_package(getattr(root, "root", root), today=TODAY, descriptor=descriptor)
+    report = validate_package(root.root if isinstance(root, PackageCopy) else root, today=TODAY,
+                              descriptor=descriptor)
     return [p.describe() for p in report.sorted()]
 
 
@@ -67,6 +68,16 @@ class PackageCopy:
                 self.write(table, rows)
                 return i + 2
         raise LookupError(match)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cache(tmp_path_factory):
+    """Descriptor checks and downloads are kept in a folder of this test session."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["XINJIANG_PAIRING_CACHE"] = str(folder)
+    return folder
 
 
 @pytest.fixture

@@ -233,3 +233,15 @@ def test_an_interrupted_build_leaves_nothing_behind(root, tmp_path, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         build(root, out)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_schemas_and_descriptor_travel_with_the_data(db, root):
+    import json
+
+    package = load_package(root)
+    stored = dict(db.execute("SELECT table_name, table_schema FROM _schemas").fetchall())
+    assert {name: json.loads(text) for name, text in stored.items()} == {
+        r.name: json.loads((root / "schemas" / f"{r.name}.json").read_text(encoding="utf-8"))
+        for r in package.resources}
+    descriptor = json.loads(db.execute("SELECT descriptor FROM _package").fetchone()[0])
+    assert descriptor == json.loads((root / "datapackage.json").read_text(encoding="utf-8"))

@@ -25,9 +25,10 @@ def test_a_valid_descriptor_has_no_problems(root):
     assert engine.DescriptorCheck(load_package(root)).result() == []
 
 
-def test_a_check_that_cannot_run_is_a_problem_not_a_pass(root, monkeypatch):
+def test_a_check_that_cannot_run_is_a_problem_not_a_pass(root, monkeypatch, tmp_path):
     import xinjiang_pairing.descriptor as d
 
+    monkeypatch.setenv("XINJIANG_PAIRING_CACHE", str(tmp_path))
     def broken(package):
         raise ModuleNotFoundError("No module named 'frictionless'")
 
@@ -44,3 +45,16 @@ def test_validate_starts_no_other_process(root, monkeypatch):
 
     monkeypatch.setattr(subprocess, "Popen", refuse)
     assert validate_package(root).valid
+
+
+def test_an_unchanged_descriptor_is_not_checked_again(pkg, monkeypatch, tmp_path):
+    import xinjiang_pairing.descriptor as d
+
+    monkeypatch.setenv("XINJIANG_PAIRING_CACHE", str(tmp_path))
+    break_contributors(pkg)
+    first = d.remembered_check(load_package(pkg.root))
+    monkeypatch.setattr(d, "validate_descriptor", lambda package: [])
+    assert d.remembered_check(load_package(pkg.root)) == first != []
+    descriptor = pkg.root / "datapackage.json"
+    descriptor.write_text(descriptor.read_text().replace('"contributors": "nobody"', '"contributors": "someone"'))
+    assert d.remembered_check(load_package(pkg.root)) == []  # changed: checked again

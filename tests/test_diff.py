@@ -278,3 +278,21 @@ def test_cli_unreadable_version_exit_1(old, pkg):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"cannot read {pkg.path('parties')}: ")
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_a_file_without_table_schemas_is_refused_with_a_way_forward(forms, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from xinjiang_pairing.snapshot import SnapshotError
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(forms["duckdb"], old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP TABLE _schemas")
+    con.execute("DROP TABLE _package")
+    con.close()
+    with pytest.raises(SnapshotError, match=r"holds no Table Schemas \(a file written before 0.3.0\): compare the "
+                                            r"release's CSV zip instead"):
+        compare(old, forms["folder"])

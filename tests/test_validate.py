@@ -138,3 +138,43 @@ def test_unreadable_descriptor(pkg):
         f"datapackage.json: Package descriptor {pkg.root / 'datapackage.json'} is not valid JSON: "
         "Expecting property name enclosed in double quotes at line 1 [package-error]"
     ]
+
+
+def small_package(root, missing_values, rows):
+    """One table (id, count, note) whose schema declares ``missing_values``."""
+    import json
+
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "t.csv").write_text("id,count,note\n" + "".join(r + "\n" for r in rows), encoding="utf-8")
+    schema = {"fields": [{"name": "id", "type": "string", "constraints": {"required": True}},
+                         {"name": "count", "type": "integer"}, {"name": "note", "type": "string"}],
+              "missingValues": missing_values}
+    (root / "datapackage.json").write_text(json.dumps(
+        {"name": "t", "resources": [{"name": "t", "path": "data/t.csv", "schema": schema}]}))
+    return root
+
+
+def test_declared_missing_values_are_missing(tmp_path):
+    from xinjiang_pairing.pandera_schemas import read_csv
+
+    root = small_package(tmp_path / "p", ["", "NA"], ["a,NA,NA", "NA,1,", "b,,x"])
+    assert problems(root) == ['data/t.csv, row 3, column "id": a value is required [required]']
+    df = read_csv(load_package(root).resource("t"))
+    assert df.rows() == [("a", None, None), (None, 1, None), ("b", None, "x")]
+
+
+def test_an_empty_cell_is_a_value_unless_declared_missing(tmp_path):
+    from xinjiang_pairing.pandera_schemas import read_csv
+
+    root = small_package(tmp_path / "p", ["NA"], ["a,NA,", "b,,x"])
+    assert problems(root) == ['data/t.csv, row 3, column "count": "" is not an integer [type-error]']
+    assert read_csv(load_package(root).resource("t")).rows()[0] == ("a", None, "")
+
+
+def test_unreadable_missing_values_are_refused(tmp_path):
+    for i, (values, words) in enumerate([
+        ([], 'missingValues []: a list with at least one string is needed (the default is [""])'),
+        ([0], "missingValues [0]: it must be a list of strings (or of objects with a string \"value\")"),
+    ]):
+        root = small_package(tmp_path / str(i), values, ["a,1,x"])
+        assert problems(root) == [f"datapackage.json: the Table Schema of resource 't' has {words} [package-error]"]

@@ -1,11 +1,22 @@
 """The descriptor check: ``datapackage.json`` and its Table Schemas against the Data Package (v2)
 profiles, by Frictionless, plus the properties this project requires of every release.
 
-The engine runs it in a thread beside the data checks (``engine.DescriptorCheck``).
+Frictionless takes most of a second to import and check, more than the data checks of the real
+dataset, so ``remembered_check`` keeps each result in the user's cache folder (or
+``XINJIANG_PAIRING_CACHE``), keyed by the descriptor, every Table Schema, the Frictionless
+version and this module: an unchanged descriptor is not checked again. The engine runs the check
+in a thread beside the data checks (``engine.DescriptorCheck``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+from . import CACHE_ENV
 from .package import Package
 from .report import Problem, package_problem
 
@@ -28,4 +39,44 @@ def validate_descriptor(package: Package) -> list[Problem]:
     for key in REQUIRED_KEYS:
         if key not in package.descriptor:
             problems.append(package_problem(f"the descriptor has no '{key}'"))
+    return problems
+
+
+def cache_folder() -> Path:
+    """Where the descriptor checks are kept."""
+    root = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / \
+        "xinjiang-pairing"
+    return Path(root) / "descriptor-checks"
+
+
+def _key(package: Package) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        frictionless = version("frictionless")
+    except PackageNotFoundError:
+        frictionless = ""
+    h = hashlib.sha256()
+    for part in (frictionless, Path(__file__).read_text(encoding="utf-8"),
+                 json.dumps(package.descriptor, sort_keys=True),
+                 *(json.dumps(r.schema, sort_keys=True) for r in package.resources)):
+        h.update(part.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def remembered_check(package: Package) -> list[Problem]:
+    """``validate_descriptor``, or its remembered result for the same descriptor and schemas."""
+    path = cache_folder() / f"{_key(package)}.json"
+    try:
+        return [Problem(**p) for p in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        pass
+    problems = validate_descriptor(package)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps([asdict(p) for p in problems], ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a cache that cannot be written: check again next time
+        pass
     return problems

@@ -22,7 +22,7 @@ from pathlib import Path
 from . import rules, schema_sql
 from .package import Package, Resource
 from .report import Problem, Report, package_problem
-from .sql import ident
+from .sql import ident, lit
 
 BAD = "_bad"  # the column holding the text of a row with a failing cell
 MEMORY_LIMIT = os.environ.get("XINJIANG_PAIRING_MEMORY_LIMIT", "700MB")
@@ -65,19 +65,19 @@ class Checked:
 
 
 class DescriptorCheck:
-    """The descriptor check (``descriptor.validate_descriptor``) in a thread beside the data checks:
+    """The descriptor check (``descriptor.remembered_check``) in a thread beside the data checks:
     importing Frictionless is pure Python, while the data checks spend their time inside DuckDB,
     which lets other threads run."""
 
     def __init__(self, package: Package):
-        from .descriptor import validate_descriptor
+        from . import descriptor
 
         self.problems: list[Problem] = []
         self.error: BaseException | None = None
 
         def run() -> None:
             try:
-                self.problems = validate_descriptor(package)
+                self.problems = descriptor.remembered_check(package)
             except BaseException as e:  # noqa: BLE001 - reported in result()
                 self.error = e
 
@@ -127,9 +127,10 @@ def check_header(resource: Resource) -> list[Problem]:
     return problems
 
 
-def load(con, resource: Resource, into: str) -> tuple[list[Problem], int]:
+def load(con, resource: Resource, into: str) -> tuple[list[Problem], int, int]:
     """Read the CSV once into the typed table ``<into>._load_<name>``, with the text of each row
-    that has a failing cell in ``_bad``. Returns the malformed lines as problems, and the rows read."""
+    that has a failing cell in ``_bad``. Returns the malformed lines as problems, the rows read
+    and the rows with a failing cell."""
     rel = resource.rel_path
     table = f"{into}.{ident(loaded_table(resource))}"
     raw = ", ".join(f"{ident(f.name)} := {ident(f.name)}" for f in resource.fields)
@@ -140,7 +141,7 @@ def load(con, resource: Resource, into: str) -> tuple[list[Problem], int]:
             f"FROM {schema_sql.read_csv_sql(resource)}"
         )
     except Exception as e:  # a file DuckDB cannot read at all
-        return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0
+        return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0
     problems = []
     for line, etype, csv_line in con.execute(
         f"SELECT line, error_type, csv_line FROM rejects_{resource.name} ORDER BY line"
@@ -150,56 +151,69 @@ def load(con, resource: Resource, into: str) -> tuple[list[Problem], int]:
             found = len(next(csv.reader([csv_line]), []))
             words = f"the row has {found} cells, the header has {len(resource.fields)}"
         problems.append(Problem(rel, int(line), "", rule, words))
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    rows, bad = con.execute(f"SELECT count(*), count({BAD}) FROM {table}").fetchone()
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "
         f"SELECT rowid + 2 AS _row, * EXCLUDE ({BAD}) FROM {table}"
     )
-    return problems, rows + len(problems)
+    return problems, rows + len(problems), bad
 
 
-def check_cells(con, resource: Resource, into: str) -> list[Problem]:
-    """Every failing cell, from the rows the load set aside, then repeated keys."""
-    table = f"{into}.{ident(loaded_table(resource))}"
-    problems = []
-    if con.execute(f"SELECT count({BAD}) FROM {table}").fetchone()[0]:
-        bad = f"(SELECT rowid AS _rid, unnest({BAD}) FROM {table} WHERE {BAD} IS NOT NULL)"
-        problems += query_problems(con, resource, schema_sql.cell_check_sql(resource, bad, "_rid + 2"))
-    return problems + query_problems(con, resource, schema_sql.key_check_sql(resource, schema_sql.typed_view(resource)))
+def tagged(resource: Resource, queries: list[str], kind: str = "") -> list[str]:
+    """Check queries returning (row, column, rule, value, message), each with the file and a
+    ``kind`` in front, so that the checks of every table run as one query."""
+    return [f"SELECT {lit(resource.rel_path)} AS file, {lit(kind)} AS kind, * FROM ({q})" for q in queries]
 
 
-def query_problems(con, resource: Resource, queries: list[str]) -> list[Problem]:
-    """Run check queries that return (row, column, rule, value, message) as one query."""
+def run_checks(con, queries: list[str], ctes: list[str] = ()) -> list[tuple[str, Problem]]:
+    """(kind, problem) for every row of the tagged ``queries``, run as one query (``ctes``: the
+    WITH clauses they use)."""
     if not queries:
         return []
+    sql = ("WITH " + ", ".join(ctes) + "\n" if ctes else "") + "\nUNION ALL\n".join(queries)
     return [
-        Problem(resource.rel_path, int(row), column, rule, message, value)
-        for row, column, rule, value, message in con.execute("\nUNION ALL\n".join(queries)).fetchall()
+        (kind, Problem(file, int(row), column, rule, message, value))
+        for file, kind, row, column, rule, value, message in con.execute(sql).fetchall()
     ]
+
+
+def _cell_checks(resource: Resource, into: str) -> tuple[str, list[str]]:
+    """The CTE of the rows of one table that the load set aside, and the queries for their
+    failing cells."""
+    table = f"{into}.{ident(loaded_table(resource))}"
+    bad = ident(f"bad_{resource.name}")
+    cte = f"{bad} AS MATERIALIZED (SELECT rowid AS _rid, unnest({BAD}) FROM {table} WHERE {BAD} IS NOT NULL)"
+    return cte, tagged(resource, schema_sql.cell_check_sql(resource, bad, "_rid + 2"), "cell")
 
 
 def check(con, package: Package, into: str = "main", today: dt.date | None = None) -> Checked:
     """Load every CSV of ``package`` into the schema ``into`` and run every data check."""
     report = Report()
     loaded: list[Resource] = []
-    clean: set[str] = set()  # tables whose every cell passes
+    failing: list[Resource] = []  # loaded tables with a row that has a failing cell
     for res in package.resources:
         header = check_header(res)
         if header:
             report.extend(header)
             continue
-        problems, report.rows_checked[res.name] = load(con, res, into)
+        problems, report.rows_checked[res.name], bad = load(con, res, into)
         report.extend(problems)
         if problems:  # row numbers of later checks would be off: fix the file first
             continue
         loaded.append(res)
-        cells = check_cells(con, res, into)
-        report.extend(cells)
-        if not cells:
-            clean.add(res.name)
-    names = {r.name for r in loaded}
+        if bad:
+            failing.append(res)
+    # every failing cell, repeated key and dangling foreign key of every table in one query
     views = {r.name: schema_sql.typed_view(r) for r in loaded}
+    ctes, queries = [], []
+    for res in failing:
+        cte, cells = _cell_checks(res, into)
+        ctes.append(cte)
+        queries += cells
     for res in loaded:
-        report.extend(query_problems(con, res, schema_sql.foreign_key_sql(res, package, views)))
-    report.extend(rules.run_rules(con, package, names, today or dt.date.today(), clean))
+        queries += tagged(res, schema_sql.key_check_sql(res, views[res.name]))
+        queries += tagged(res, schema_sql.foreign_key_sql(res, package, views))
+    report.extend(p for _, p in run_checks(con, queries, ctes))
+    clean = set(views) - {r.name for r in failing}  # the tables whose every cell passes
+    report.extend(rules.run_rules(con, package, set(views), today or dt.date.today(), clean))
     return Checked(report, loaded)

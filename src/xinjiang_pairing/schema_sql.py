@@ -102,16 +102,19 @@ def key_check_sql(resource: Resource, src: str) -> list[str]:
 
 
 def _repeat_sql(src: str, keys: tuple[str, ...], rule: str, what: str) -> str:
+    """Rows whose key repeats an earlier row's; the window runs only on the repeated keys."""
     cols = ", ".join(ident(k) for k in keys)
-    value = " || ', ' || ".join(f"coalesce(CAST({ident(k)} AS VARCHAR), '')" for k in keys)
+    value = " || ', ' || ".join(f"coalesce(CAST(s.{ident(k)} AS VARCHAR), '')" for k in keys)
     not_null = " AND ".join(f"{ident(k)} IS NOT NULL" for k in keys)
+    on = " AND ".join(f"s.{ident(k)} = d.{ident(k)}" for k in keys)
     column = ", ".join(keys)
     return (
         f"SELECT row, {lit(column)} AS column, {lit(rule)} AS rule, value, "
         f"{quoted('value')} || ' repeats the {what} of row ' || first_row AS message FROM ("
-        f"SELECT _row AS row, {value} AS value, "
-        f"min(_row) OVER (PARTITION BY {cols}) AS first_row FROM {src} WHERE {not_null}"
-        f") WHERE row > first_row"
+        f"SELECT s._row AS row, {value} AS value, "
+        f"min(s._row) OVER (PARTITION BY {', '.join('s.' + ident(k) for k in keys)}) AS first_row "
+        f"FROM {src} s SEMI JOIN (SELECT {cols} FROM {src} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1) d "
+        f"ON {on}) WHERE row > first_row"
     )
 
 

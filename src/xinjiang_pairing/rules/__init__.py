@@ -151,23 +151,24 @@ def run_rules(con, package: Package, staged: set, today: dt.date, clean: set = f
     """Every row rule and table rule over the typed views of the ``staged`` tables (``clean``:
     those whose every cell is known to pass its checks)."""
     problems: list[Problem] = []
+    ctes, queries = [], []  # every row rule of every table in one query
     for res in package.resources:
         if res.name not in staged:
             continue
         rules = row_rules(res, today, res.name in clean)
         if not rules:
             continue
-        bad = f"badrows_{res.name}"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT * FROM {typed_view(res)} WHERE {_first_pass(rules)}")
-        if con.execute(f"SELECT count(*) FROM {bad}").fetchone()[0]:
-            queries = [
-                f"SELECT _row, {lit(rule.column)}, CAST({ident(rule.column)} AS VARCHAR), {rule.message}, "
-                f"{lit(rule.code)} FROM {bad} WHERE NOT coalesce({rule.passes}, TRUE)"
-                for rule in rules
-            ]
-            for row, column, value, message, code in con.execute("\nUNION ALL\n".join(queries)).fetchall():
-                problems.append(Problem(res.rel_path, int(row), column, code, message, value))
-        con.execute(f"DROP TABLE {bad}")
+        bad = ident(f"badrows_{res.name}")  # the rows that break any rule, found in one pass
+        ctes.append(f"{bad} AS MATERIALIZED (SELECT * FROM {typed_view(res)} WHERE {_first_pass(rules)})")
+        queries += [
+            f"SELECT {lit(res.rel_path)}, _row, {lit(rule.column)}, CAST({ident(rule.column)} AS VARCHAR), "
+            f"{rule.message}, {lit(rule.code)} FROM {bad} WHERE NOT coalesce({rule.passes}, TRUE)"
+            for rule in rules
+        ]
+    if queries:
+        sql = "WITH " + ", ".join(ctes) + "\n" + "\nUNION ALL\n".join(queries)
+        for file, row, column, value, message, code in con.execute(sql).fetchall():
+            problems.append(Problem(file, int(row), column, code, message, value))
     for rule in table_rules():
         problems.extend(rule.table(con, package, staged, today))
     return problems

@@ -280,8 +280,8 @@ def quote_has_reported_wording(con, package: Package, staged: set, today) -> Ite
         SELECT _row, 'as_reported', as_reported,
                'the wording "' || missing[1] || '" of as_reported is not in quote'
         FROM (SELECT _row, as_reported, list_filter(
-                  list_transform(string_split_regex(a, '\\s*\\.\\.\\.\\s*'), x -> trim(x)),
-                  x -> x <> '' AND NOT contains(coalesce(q, ''), x)) AS missing
+                  list_transform(string_split_regex(a, '\\s*\\.\\.\\.\\s*'), lambda x: trim(x)),
+                  lambda x: x <> '' AND NOT contains(coalesce(q, ''), x)) AS missing
               FROM {t})
         WHERE len(missing) > 0"""
         yield from rows(con, res, quote_has_reported_wording, sql)
@@ -299,7 +299,8 @@ def quote_has_reported_numbers(con, package: Package, staged: set, today) -> Ite
         sql = f"""
         SELECT _row, 'as_reported', as_reported, 'the number ' || n || ' in as_reported is not in quote'
         FROM (SELECT _row, as_reported, unnest(regexp_extract_all(a, {lit(NUMBER)})) AS n,
-                     list_transform(regexp_extract_all(coalesce(q, ''), {lit(NUMBER)}), x -> CAST(x AS DOUBLE)) AS qn
+                     list_transform(regexp_extract_all(coalesce(q, ''), {lit(NUMBER)}),
+                                    lambda x: CAST(x AS DOUBLE)) AS qn
               FROM {t})
         WHERE NOT list_contains(qn, CAST(n AS DOUBLE))"""
         yield from rows(con, res, quote_has_reported_numbers, sql)
@@ -325,7 +326,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
         candidates = (
             f"list_transform(list_zip(regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 1), "
             f"regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 2)), "
-            f"p -> CAST(p[1] AS DOUBLE) * coalesce({units}[lower(p[2])], 1.0))"
+            f"lambda p: CAST(p[1] AS DOUBLE) * coalesce({units}[lower(p[2])], 1.0))"
         )
         checks = " UNION ALL ".join(f"""
             SELECT _row, {lit(c)} AS col, CAST({ident(c)} AS VARCHAR) AS value,
@@ -334,7 +335,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
                                   ELSE CAST({ident(c)} AS VARCHAR) END ||
                    ' is not a number of as_reported (' || as_reported || ') in full units' AS message
             FROM c WHERE {ident(c)} IS NOT NULL AND a <> '' AND NOT list_bool_or(list_transform(
-                candidates, x -> abs(x - {ident(c)}) <= {RELATIVE_TOLERANCE!r} * greatest(abs(x), abs({ident(c)})))
+                candidates, lambda x: abs(x - {ident(c)}) <= {RELATIVE_TOLERANCE!r} * greatest(abs(x), abs({ident(c)})))
             ) IS TRUE""" for c in figures)
         sql = f"WITH c AS (SELECT *, {candidates} AS candidates FROM {t}) {checks}"
         yield from rows(con, res, figure_matches_reported, sql)
