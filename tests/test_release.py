@@ -24,6 +24,8 @@ from xinjiang_pairing.build import STORAGE_VERSION
 from xinjiang_pairing.cli import cli
 from xinjiang_pairing.release import release
 
+pytestmark = pytest.mark.slow  # releases in temporary git repositories
+
 FILES = ["datapackage.json", "README.md", "LICENSE", "LICENSE-DATA", "CITATION.cff", "CHANGELOG.md", ".gitignore",
          "pyproject.toml", "requirements.lock"]
 FOLDERS = ["schemas", "data", "scripts"]

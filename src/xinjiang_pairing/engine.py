@@ -212,7 +212,8 @@ def check(con, package: Package, into: str = "main", today: dt.date | None = Non
         queries += cells
     for res in loaded:
         queries += tagged(res, schema_sql.key_check_sql(res, views[res.name]))
-        queries += tagged(res, schema_sql.foreign_key_sql(res, package, views))
+    foreign = schema_sql.foreign_key_sql(package, views)
+    queries += [foreign] if foreign else []
     report.extend(p for _, p in run_checks(con, queries, ctes))
     clean = set(views) - {r.name for r in failing}  # the tables whose every cell passes
     report.extend(rules.run_rules(con, package, set(views), today or dt.date.today(), clean))

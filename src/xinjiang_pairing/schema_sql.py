@@ -118,22 +118,38 @@ def _repeat_sql(src: str, keys: tuple[str, ...], rule: str, what: str) -> str:
     )
 
 
-def foreign_key_sql(resource: Resource, package: Package, tables: dict[str, str]) -> list[str]:
-    """Anti-joins for each foreign key whose both tables are in ``tables`` (name -> relation with
-    typed columns and ``_row``): a table that could not be read cannot be looked up."""
-    queries = []
-    for fk in resource.foreign_keys:
-        if resource.name not in tables or fk.resource not in tables:
-            continue
-        child, parent = tables[resource.name], tables[fk.resource]
-        join = " AND ".join(f"p.{ident(r)} = c.{ident(f)}" for f, r in zip(fk.fields, fk.ref_fields, strict=True))
-        not_null = " AND ".join(f"c.{ident(f)} IS NOT NULL" for f in fk.fields)
-        value = " || ', ' || ".join(f"CAST(c.{ident(f)} AS VARCHAR)" for f in fk.fields)
-        column = ", ".join(fk.fields)
-        target = ", ".join(fk.ref_fields)
-        queries.append(
-            f"SELECT c._row AS row, {lit(column)} AS column, 'foreign-key' AS rule, "
-            f"{value} AS value, {quoted(value)} || ' is not a {target} in {fk.resource}' AS message "
-            f"FROM {child} c WHERE {not_null} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join})"
-        )
-    return queries
+def foreign_key_sql(package: Package, tables: dict[str, str]) -> str | None:
+    """One query for every foreign key whose both tables are in ``tables`` (name -> relation with
+    typed columns and ``_row``; a table that could not be read cannot be looked up), returning
+    (file, kind, row, column, rule, value, message) for each value not found. The values of all
+    keys are compared in one anti-join, as text of the referenced column's type."""
+    refs, keys, facts = [], [], []
+    for res in package.resources:
+        for fk in res.foreign_keys:
+            if res.name not in tables or fk.resource not in tables:
+                continue
+            parent = package.resource(fk.resource)
+            i = len(facts)
+            as_parent = [f"CAST(TRY_CAST({ident(f)} AS {parent.field(r).sql_type}) AS VARCHAR)"
+                         for f, r in zip(fk.fields, fk.ref_fields, strict=True)]
+            shown = " || ', ' || ".join(f"CAST({ident(f)} AS VARCHAR)" for f in fk.fields)
+            not_null = " AND ".join(f"{ident(f)} IS NOT NULL" for f in fk.fields)
+            refs.append(f"SELECT {i} AS fk, _row, {_key_text(as_parent)} AS v, {shown} AS shown "
+                        f"FROM {tables[res.name]} WHERE {not_null}")
+            own = [f"CAST({ident(r)} AS VARCHAR)" for r in fk.ref_fields]
+            keys.append(f"SELECT {i} AS fk, {_key_text(own)} AS v FROM {tables[fk.resource]}")
+            facts.append(f"({i}, {lit(res.rel_path)}, {lit(', '.join(fk.fields))}, "
+                         f"{lit(' is not a ' + ', '.join(fk.ref_fields) + ' in ' + fk.resource)})")
+    if not facts:
+        return None
+    return (
+        f"SELECT f.file, '' AS kind, r._row AS row, f.col AS column, 'foreign-key' AS rule, r.shown AS value, "
+        f"{quoted('r.shown')} || f.words AS message "
+        f"FROM (SELECT * FROM ({' UNION ALL '.join(refs)}) ANTI JOIN ({' UNION ALL '.join(keys)}) USING (fk, v)) r "
+        f"JOIN (VALUES {', '.join(facts)}) f(fk, file, col, words) USING (fk)"
+    )
+
+
+def _key_text(parts: list[str]) -> str:
+    """One column's text, or the texts of several columns joined by a control character."""
+    return parts[0] if len(parts) == 1 else f"concat_ws(chr(31), {', '.join(parts)})"

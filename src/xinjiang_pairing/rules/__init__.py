@@ -151,19 +151,24 @@ def run_rules(con, package: Package, staged: set, today: dt.date, clean: set = f
     """Every row rule and table rule over the typed views of the ``staged`` tables (``clean``:
     those whose every cell is known to pass its checks)."""
     problems: list[Problem] = []
-    ctes, queries = [], []  # every row rule of every table in one query
-    for res in package.resources:
-        if res.name not in staged:
-            continue
-        rules = row_rules(res, today, res.name in clean)
-        if not rules:
-            continue
-        bad = ident(f"badrows_{res.name}")  # the rows that break any rule, found in one pass
-        ctes.append(f"{bad} AS MATERIALIZED (SELECT * FROM {typed_view(res)} WHERE {_first_pass(rules)})")
+    applying = {res.name: row_rules(res, today, res.name in clean) for res in package.resources if res.name in staged}
+    first = {name: _first_pass(rules) for name, rules in applying.items() if rules}
+    if first:  # which tables have a row that breaks a rule: one pass over each, in one query
+        counts = " UNION ALL ".join(
+            f"SELECT {lit(name)}, count(*) FROM {typed_view(package.resource(name))} WHERE {cond}"
+            for name, cond in first.items())
+        failing = [name for name, n in con.execute(counts).fetchall() if n]
+    else:
+        failing = []
+    ctes, queries = [], []  # the broken rules of those rows, in one query
+    for name in failing:
+        res = package.resource(name)
+        bad = ident(f"badrows_{name}")
+        ctes.append(f"{bad} AS MATERIALIZED (SELECT * FROM {typed_view(res)} WHERE {first[name]})")
         queries += [
             f"SELECT {lit(res.rel_path)}, _row, {lit(rule.column)}, CAST({ident(rule.column)} AS VARCHAR), "
             f"{rule.message}, {lit(rule.code)} FROM {bad} WHERE NOT coalesce({rule.passes}, TRUE)"
-            for rule in rules
+            for rule in applying[name]
         ]
     if queries:
         sql = "WITH " + ", ".join(ctes) + "\n" + "\nUNION ALL\n".join(queries)
