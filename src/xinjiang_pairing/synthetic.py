@@ -77,8 +77,10 @@ def _outcomes_select(rows: int) -> str:
     FROM range({rows}) t(i)"""
 
 
-def make_package(dest: str | Path, rows: int, fault_rate: float = 0.0, source: str | Path | None = None) -> Path:
-    """Write a package to ``dest`` with ``rows`` generated rows in funding and in outcomes.
+def make_package(dest: str | Path, rows: int, fault_rate: float = 0.0, source: str | Path | None = None,
+                 large: tuple[str, ...] = ("funding", "outcomes")) -> Path:
+    """Write a package to ``dest`` with ``rows`` generated rows in each of the ``large`` tables
+    (funding, outcomes or both); the other tables are copied.
 
     Faulty rows (if any) are every ``1 / fault_rate``-th funding row, starting with the first.
     Returns ``dest``.
@@ -93,11 +95,13 @@ def make_package(dest: str | Path, rows: int, fault_rate: float = 0.0, source: s
     shutil.copy(src.root / "datapackage.json", dest / "datapackage.json")
     shutil.copytree(src.root / "schemas", dest / "schemas")
     for res in src.resources:
-        if res.name not in ("funding", "outcomes"):
+        if res.name not in large:
             shutil.copy(res.path, dest / res.rel_path)
     fault_every = round(1 / fault_rate) if fault_rate > 0 else 0
     con = duckdb.connect()
     for name, select in (("funding", _funding_select(rows, fault_every)), ("outcomes", _outcomes_select(rows))):
+        if name not in large:
+            continue
         res = src.resource(name)
         cols = ", ".join(res.field_names)
         path = dest / res.rel_path
