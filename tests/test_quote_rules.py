@@ -134,3 +134,14 @@ def test_rules_need_both_columns(tmp_path):
     """A table without quote is not checked by these rules."""
     root = write(tmp_path / "pkg", funding=[{"amount": "1", "as_reported": "nothing like it"}], without=("quote",))
     assert problems(root) == []
+
+
+def test_texts_of_ascii_characters_are_normalised_alike_in_sql():
+    import duckdb
+
+    from xinjiang_pairing.rules.dataset import _normalise_sql
+
+    texts = ["  a\t\tb \n", "1,2,3,4", "12,345,678.5 yuan", "a ,1", "1, 700", "\x1ca\x1fb\x0b", "x,", ",1", "",
+             "nearly 120 billion", "3,\n4", "1,,2"]
+    sql = duckdb.connect().execute(f"SELECT [{_normalise_sql('t')} FOR t IN ?]", [texts]).fetchone()[0]
+    assert sql == [normalise(t) for t in texts]

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import DB_FILE, __version__, engine, schema_sql
+from .gitrepo import head_commit
 from .package import Package, PackageError, Resource, load_package
 from .report import Report, package_problem
 from .sql import ident, lit
@@ -44,14 +44,6 @@ class BuildResult:
     report: Report
     path: Path | None = None
     tables: dict[str, int] | None = None
-
-
-def git_commit(root: Path) -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() if out.returncode == 0 else ""
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def _insert(con, res: Resource) -> None:
@@ -231,7 +223,7 @@ def build(root: str | Path | None = None, out: str | Path | None = None, today: 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        report = write_database(package, tmp, git_commit(package.root) if commit is None else commit, today,
+        report = write_database(package, tmp, head_commit(package.root) if commit is None else commit, today,
                                 all_foreign_keys)
         report.extend(descriptor_check.result())
     except BaseException:

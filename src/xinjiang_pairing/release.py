@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from .artifacts import (
     write_parquet,
 )
 from .build import STORAGE_VERSION, build, write_database
+from .gitrepo import git
 from .package import Package, PackageError, load_package
 from .sql import lit
 
@@ -80,10 +80,6 @@ def covered_level(old: tuple[int, int, int], new: tuple[int, int, int]) -> str:
     initial development (0.y.z), a minor bump below 1.0.0 may carry breaking changes."""
     bump = bump_level(old, new)
     return "major" if old[0] == 0 and new[0] == 0 and bump == "minor" else bump
-
-
-def git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=not binary, timeout=60)
 
 
 def released_versions(root: Path) -> dict[tuple[int, int, int], str]:

@@ -242,28 +242,45 @@ def normalise(text: str | None) -> str | None:
     return "".join(out)
 
 
-def _quoted_rows(con, res: Resource, extra: tuple[str, ...] = (), where: str = "quote IS NOT NULL") -> str | None:
-    """A relation of the table's rows with as_reported and quote normalised (``a``, ``q``),
-    their row number and the ``extra`` columns, or None when there is no such row (an empty
-    quote is left to the schema's ``required``, so that it is one clear problem). The
-    normalising runs in Python on the rows that have an as_reported (Unicode NFKC is not a
-    DuckDB function); everything else runs in SQL."""
-    cols = ", ".join(["_row", "as_reported", "quote", *map(ident, extra)])
-    found = con.execute(
-        f"SELECT {cols} FROM {typed_view(res)} WHERE as_reported IS NOT NULL AND ({where})"
-    ).fetchall()
-    if not found:
-        return None
-    name = f"quoted_{res.name}"
-    columns = list(zip(*found, strict=True))
-    normal = [[row[0], normalise(row[1]), normalise(row[2])] for row in found]
+# What ``normalise`` does to a text of ASCII characters only (NFKC leaves those as they are), in SQL:
+# whitespace as Python's str.split() reads it, collapsed and trimmed; commas between digits removed
+# (twice: a pass leaves every other comma of "1,2,3").
+_SPACE = r"[ \t\n\r\f\v\x1c-\x1f]+"
+
+
+def _normalise_sql(col: str) -> str:
+    text = f"trim(regexp_replace({col}, {lit(_SPACE)}, ' ', 'g'), ' ')"
+    for _ in range(2):
+        text = f"regexp_replace({text}, '([0-9]),([0-9])', '\\1\\2', 'g')"
+    return text
+
+
+def _ascii(col: str) -> str:
+    return f"regexp_full_match(coalesce({col}, ''), '[\\x00-\\x7f]*')"
+
+
+def _quoted_rows(con, res: Resource, extra: tuple[str, ...] = (), where: str = "quote IS NOT NULL") -> str:
+    """A table of the rows with an as_reported: as_reported and quote normalised (``a``, ``q``),
+    as_reported as written, the row number and the ``extra`` columns. A row with an empty quote is
+    left to the schema's ``required``, so that it is one clear problem. Texts of ASCII characters
+    only are normalised in SQL; the others in Python (Unicode NFKC is not a DuckDB function)."""
+    name = ident(f"quoted_{res.name}")
+    extras = "".join(f", {ident(c)}" for c in extra)
+    rows = f"FROM {typed_view(res)} WHERE as_reported IS NOT NULL AND ({where})"
+    plain = f"{_ascii('as_reported')} AND {_ascii('quote')}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS SELECT unnest(?) AS _row, unnest(?) AS a, unnest(?) AS q, "
-        "unnest(?) AS as_reported" + "".join(f", unnest(?) AS {ident(c)}" for c in extra),
-        [[r[0] for r in normal], [r[1] for r in normal], [r[2] for r in normal], list(columns[1]),
-         *[list(columns[3 + i]) for i in range(len(extra))]],
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT _row, {_normalise_sql('as_reported')} AS a, "
+        f"{_normalise_sql('quote')} AS q, as_reported{extras} {rows} AND {plain}"
     )
-    return ident(name)
+    found = con.execute(f"SELECT _row, as_reported, quote{extras} {rows} AND NOT ({plain})").fetchall()
+    if found:
+        columns = list(zip(*found, strict=True))
+        con.execute(
+            f"INSERT INTO {name} SELECT unnest(?), unnest(?), unnest(?), unnest(?)" + ", unnest(?)" * len(extra),
+            [list(columns[0]), [normalise(t) for t in columns[1]], [normalise(t) for t in columns[2]],
+             list(columns[1]), *[list(c) for c in columns[3:]]],
+        )
+    return name
 
 
 @table_rule("quote-has-reported-wording", "as_reported is taken from quote", needs=("as_reported", "quote"),
@@ -274,8 +291,6 @@ def quote_has_reported_wording(con, package: Package, staged: set, today) -> Ite
     collapsed and thousands separators removed)."""
     for res in _quoting(package, staged):
         t = _quoted_rows(con, res)
-        if t is None:
-            continue
         sql = f"""
         SELECT _row, 'as_reported', as_reported,
                'the wording "' || missing[1] || '" of as_reported is not in quote'
@@ -294,8 +309,6 @@ def quote_has_reported_numbers(con, package: Package, staged: set, today) -> Ite
     normalising) appears as a number in quote."""
     for res in _quoting(package, staged):
         t = _quoted_rows(con, res)
-        if t is None:
-            continue
         sql = f"""
         SELECT _row, 'as_reported', as_reported, 'the number ' || n || ' in as_reported is not in quote'
         FROM (SELECT _row, as_reported, unnest(regexp_extract_all(a, {lit(NUMBER)})) AS n,
@@ -321,8 +334,6 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
         if "basis" not in res.field_names or not figures:
             continue
         t = _quoted_rows(con, res, tuple(figures), "basis = 'stated'")
-        if t is None:
-            continue
         candidates = (
             f"list_transform(list_zip(regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 1), "
             f"regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 2)), "
