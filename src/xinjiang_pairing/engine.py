@@ -24,7 +24,7 @@ from .package import Package, Resource
 from .report import Problem, Report, package_problem
 from .sql import ident, lit
 
-BAD = "_bad"  # the column holding the text of a row with a failing cell
+BAD = "_bad"  # the column holding the texts of a row with a failing cell, as a list
 MEMORY_LIMIT = os.environ.get("XINJIANG_PAIRING_MEMORY_LIMIT", "700MB")
 REJECT_RULES = {
     "MISSING COLUMNS": ("missing-cell", "the row has too few cells"),
@@ -133,11 +133,11 @@ def load(con, resource: Resource, into: str) -> tuple[list[Problem], int, int]:
     and the rows with a failing cell."""
     rel = resource.rel_path
     table = f"{into}.{ident(loaded_table(resource))}"
-    raw = ", ".join(f"{ident(f.name)} := {ident(f.name)}" for f in resource.fields)
+    raw = "[" + ", ".join(ident(f.name) for f in resource.fields) + "]"
     try:
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT {schema_sql.typed_columns(resource)}, "
-            f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN struct_pack({raw}) END AS {BAD} "
+            f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN {raw} END AS {BAD} "
             f"FROM {schema_sql.read_csv_sql(resource)}"
         )
     except Exception as e:  # a file DuckDB cannot read at all
@@ -182,7 +182,8 @@ def _cell_checks(resource: Resource, into: str) -> tuple[str, list[str]]:
     failing cells."""
     table = f"{into}.{ident(loaded_table(resource))}"
     bad = ident(f"bad_{resource.name}")
-    cte = f"{bad} AS MATERIALIZED (SELECT rowid AS _rid, unnest({BAD}) FROM {table} WHERE {BAD} IS NOT NULL)"
+    cells = ", ".join(f"{BAD}[{i + 1}] AS {ident(f.name)}" for i, f in enumerate(resource.fields))
+    cte = f"{bad} AS MATERIALIZED (SELECT rowid AS _rid, {cells} FROM {table} WHERE {BAD} IS NOT NULL)"
     return cte, tagged(resource, schema_sql.cell_check_sql(resource, bad, "_rid + 2"), "cell")
 
 

@@ -22,8 +22,10 @@ def read_csv_sql(resource: Resource, rejects: bool = True) -> str:
         "escape = '\"'",
         "strict_mode = true",
         "encoding = 'utf-8'",
-        f"nullstr = {lit(list(resource.missing_values))}",
     ]
+    if resource.missing_values != ("",):  # the empty cell is DuckDB's default (a list reads slower)
+        missing = resource.missing_values
+        opts.append(f"nullstr = {lit(missing[0] if len(missing) == 1 else list(missing))}")
     if rejects:
         opts += [
             "store_rejects = true",
