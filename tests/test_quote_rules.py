@@ -124,6 +124,7 @@ def test_a_figure_not_in_full_units(tmp_path):
 @pytest.mark.parametrize("reported, amount", [
     ("1.2万亿元", 1.2e12), ("3千万", 3e7), ("5百万", 5e6), ("2 trillion", 2e12), ("7 thousand", 7e3),
     ("4.5 bn", 4.5e9), ("6 mln", 6e6), ("8 mn", 8e6), ("9 Billion", 9e9), ("0.1亿", 1e7), ("42", 42),
+    ("a 70-million-yuan investment", 7e7),
 ])
 def test_units(tmp_path, reported, amount):
     root = write(tmp_path / "pkg", funding=[{"amount": repr(amount), "quote": reported, "as_reported": reported}])
@@ -145,3 +146,25 @@ def test_texts_of_ascii_characters_are_normalised_alike_in_sql():
              "nearly 120 billion", "3,\n4", "1,,2"]
     sql = duckdb.connect().execute(f"SELECT [{_normalise_sql('t')} FOR t IN ?]", [texts]).fetchone()[0]
     assert sql == [normalise(t) for t in texts]
+
+
+def test_synthetic_packages_stay_valid_when_figures_carry_a_quote(pkg, tmp_path):
+    """When funding and outcomes get a quote column, the generated rows of the benchmark packages
+    quote their as_reported and pass these rules."""
+    from conftest import TODAY
+
+    from xinjiang_pairing.synthetic import make_package
+    from xinjiang_pairing.validate import validate_package
+
+    for table in ("funding", "outcomes"):
+        path = pkg.root / "schemas" / f"{table}.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        at = [f["name"] for f in schema["fields"]].index("as_reported") + 1
+        schema["fields"].insert(at, {"name": "quote", "type": "string", "constraints": {"required": True}})
+        path.write_text(json.dumps(schema), encoding="utf-8")
+        header = pkg.header(table)
+        header.insert(at, "quote")
+        pkg.write(table, [dict(r, quote=r["as_reported"] or "-") for r in pkg.rows(table)], header)
+    made = make_package(tmp_path / "synthetic", 30, source=pkg.root)
+    report = validate_package(made, today=TODAY, descriptor=False)
+    assert [p.describe() for p in report.sorted() if p.row <= 31] == []

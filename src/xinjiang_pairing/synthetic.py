@@ -58,7 +58,8 @@ def _funding_select(rows: int, fault_every: int) -> str:
            'paragraph ' || (1 + i % 20) AS locator,
            NULL AS same_as, NULL AS conflicts_with,
            'xinhua-2023-09-22-commentary' AS source_id,
-           'about ' || (i + 1) || ' thousand yuan' AS as_reported,
+           'about ' || (i + 1) || ' thousand yuan' ||
+               CASE WHEN i % 3 = 0 THEN ' (' || (150 * (i + 1)) || ' U.S. dollars)' ELSE '' END AS as_reported,
            'stated' AS basis,
            {col('notes', "NULL")}
     FROM range({rows}) t(i)"""
@@ -105,10 +106,15 @@ def make_package(dest: str | Path, rows: int, fault_rate: float = 0.0, source: s
         res = src.resource(name)
         cols = ", ".join(res.field_names)
         path = dest / res.rel_path
+        made = {d[0] for d in con.execute(f"SELECT * FROM ({select}) LIMIT 0").description}
+        # a column the generator does not know is left empty; a quote repeats as_reported
+        generated = ", ".join(
+            c if c in made else f"{'as_reported' if c == 'quote' else 'NULL'} AS {c}" for c in res.field_names)
         real = f"SELECT {cols} FROM read_csv({lit(str(res.path))}, all_varchar = true, header = true)"
         # generated rows first (stable row numbers), then the real rows, which cite every source
         con.execute(
-            f"COPY (SELECT {cols} FROM ({select}) UNION ALL ({real})) TO {lit(str(path))} (HEADER, DELIMITER ',')"
+            f"COPY (SELECT {generated} FROM ({select}) UNION ALL ({real})) TO {lit(str(path))} "
+            "(HEADER, DELIMITER ',')"
         )
     con.close()
     return dest

@@ -220,7 +220,7 @@ UNITS = {
 }
 _CHINESE_UNITS = [u for u in UNITS if not u.isascii()]
 _ENGLISH_UNITS = [u for u in UNITS if u.isascii()]
-NUMBER_WITH_UNIT = (rf"({NUMBER})\s*({'|'.join(_CHINESE_UNITS)}|(?i:{'|'.join(_ENGLISH_UNITS)})\b)?")
+NUMBER_WITH_UNIT = (rf"({NUMBER})(?:\s*-\s*|\s*)({'|'.join(_CHINESE_UNITS)}|(?i:{'|'.join(_ENGLISH_UNITS)})\b)?")
 RELATIVE_TOLERANCE = 1e-9
 
 
@@ -327,7 +327,8 @@ FIGURE_COLUMNS = ("amount", "value", "amount_usd_reported")
 def figure_matches_reported(con, package: Package, staged: set, today) -> Iterator[Problem]:
     """On a stated row, amount (or value) and amount_usd_reported, where given, equal a number of
     as_reported times the unit written right after it (亿 10^8, 万 10^4, 万亿 10^12, 千万 10^7, 百万 10^6,
-    trillion, billion, million, thousand, bn, mln or mn; no unit: 1), to a relative 10^-9."""
+    trillion, billion, million, thousand, bn, mln or mn, also after a hyphen as in "70-million";
+    no unit: 1), to a relative 10^-9."""
     units = "MAP {" + ", ".join(f"{lit(u)}: {v!r}" for u, v in UNITS.items()) + "}"
     for res in _quoting(package, staged):
         figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
