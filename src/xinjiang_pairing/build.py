@@ -174,9 +174,9 @@ def write_database(package: Package, path: Path, commit: str = "", today: dt.dat
     con = engine.connect()
     try:
         con.execute(f"ATTACH {lit(str(path))} AS out (STORAGE_VERSION {lit(STORAGE_VERSION)}, BLOCK_SIZE {blocks})")
-        checked = engine.check(con, package, "out", today)
-        if checked.valid:
-            counts = dict(checked.report.rows_checked)
+        report = engine.check(con, package, "out", today)
+        if report.valid:
+            counts = dict(report.rows_checked)
             declared = _finish_tables(con, package, counts, None if all_foreign_keys else FOREIGN_KEY_MAX_ROWS)
             con.execute("USE out")
             _write_metadata(con, package, counts, declared, commit, blocks)
@@ -188,9 +188,9 @@ def write_database(package: Package, path: Path, commit: str = "", today: dt.dat
         _remove(path)
         raise
     con.close()
-    if not checked.valid:
+    if not report.valid:
         _remove(path)
-    return checked.report
+    return report
 
 
 def _remove(path: Path) -> None:

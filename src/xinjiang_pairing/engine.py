@@ -16,7 +16,6 @@ import datetime as dt
 import os
 import tempfile
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import rules, schema_sql
@@ -49,19 +48,6 @@ def connect():
 
 def loaded_table(resource: Resource) -> str:
     return f"_load_{resource.name}"
-
-
-@dataclass
-class Checked:
-    """What the engine leaves behind: the report, and the tables it loaded (every table whose
-    file could be read row by row)."""
-
-    report: Report
-    loaded: list[Resource] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        return self.report.valid
 
 
 class DescriptorCheck:
@@ -187,8 +173,9 @@ def _cell_checks(resource: Resource, into: str) -> tuple[str, list[str]]:
     return cte, tagged(resource, schema_sql.cell_check_sql(resource, bad, "_rid + 2"), "cell")
 
 
-def check(con, package: Package, into: str = "main", today: dt.date | None = None) -> Checked:
-    """Load every CSV of ``package`` into the schema ``into`` and run every data check."""
+def check(con, package: Package, into: str = "main", today: dt.date | None = None) -> Report:
+    """Load every CSV of ``package`` into the schema ``into`` and run every data check. The report's
+    ``rows_checked`` holds the rows of every table read."""
     report = Report()
     loaded: list[Resource] = []
     failing: list[Resource] = []  # loaded tables with a row that has a failing cell
@@ -218,4 +205,4 @@ def check(con, package: Package, into: str = "main", today: dt.date | None = Non
     report.extend(p for _, p in run_checks(con, queries, ctes))
     clean = set(views) - {r.name for r in failing}  # the tables whose every cell passes
     report.extend(rules.run_rules(con, package, set(views), today or dt.date.today(), clean))
-    return Checked(report, loaded)
+    return report

@@ -25,7 +25,7 @@ def validate_package(root: str | Path | None = None, *, today: dt.date | None = 
     descriptor_check = engine.DescriptorCheck(package) if descriptor else None
     con = engine.connect()
     try:
-        report = engine.check(con, package, "main", today).report
+        report = engine.check(con, package, "main", today)
     finally:
         con.close()
     if descriptor_check is not None:
