@@ -3,8 +3,8 @@ profiles, by Frictionless, plus the properties this project requires of every re
 
 Frictionless takes most of a second to import and check, more than the data checks of the real
 dataset, so ``remembered_check`` keeps each result in the user's cache folder (or
-``XINJIANG_PAIRING_CACHE``), keyed by the descriptor, every Table Schema, the Frictionless
-version and this module: an unchanged descriptor is not checked again. The engine runs the check
+``XINJIANG_PAIRING_CACHE``), keyed by the descriptor, every Table Schema, the installed
+Frictionless and this module: an unchanged descriptor is not checked again. The engine runs the check
 in a thread beside the data checks (``engine.DescriptorCheck``).
 """
 
@@ -50,12 +50,10 @@ def cache_folder() -> Path:
 
 
 def _key(package: Package) -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.util import find_spec
 
-    try:
-        frictionless = version("frictionless")
-    except PackageNotFoundError:
-        frictionless = ""
+    spec = find_spec("frictionless")  # which Frictionless, without importing it: its file and time
+    frictionless = f"{spec.origin}:{os.stat(spec.origin).st_mtime_ns}" if spec and spec.origin else ""
     h = hashlib.sha256()
     for part in (frictionless, Path(__file__).read_text(encoding="utf-8"),
                  json.dumps(package.descriptor, sort_keys=True),
