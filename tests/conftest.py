@@ -1,10 +1,21 @@
 import csv
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+TODAY = dt.date(2026, 11, 30)  # the day the tests pretend it is (the rule on future dates)
+
+
+def problems(root, descriptor: bool = False) -> list[str]:
+    """What validate reports for the package in ``root`` (a folder or a PackageCopy), as text."""
+    from xinjiang_pairing.validate import validate_package
+
+    report = validate_package(root.root if isinstance(root, PackageCopy) else root, today=TODAY,
+                              descriptor=descriptor)
+    return [p.describe() for p in report.sorted()]
 
 
 def csv_rows(path: Path) -> int:
@@ -57,6 +68,16 @@ class PackageCopy:
                 self.write(table, rows)
                 return i + 2
         raise LookupError(match)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cache(tmp_path_factory):
+    """Descriptor checks and downloads are kept in a folder of this test session."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["XINJIANG_PAIRING_CACHE"] = str(folder)
+    return folder
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from xinjiang_pairing.cli import cli
 from xinjiang_pairing.diff import compare, constraint_changes
 from xinjiang_pairing.package import load_package
 from xinjiang_pairing.release import write_release
-from xinjiang_pairing.snapshot import parse_check
 
 
 @pytest.fixture
@@ -143,9 +142,6 @@ def test_bounds_patterns_and_keys():
     assert constraint_changes({"pattern": "a+"}, {"pattern": "b+"}) == [(True, "pattern changed (a+ -> b+)")]
     assert constraint_changes({}, {"required": True}) == [(True, "required added")]
     assert constraint_changes({"required": True}, {}) == [(False, "required removed")]
-    assert parse_check("CHECK((\"scope\" IN ('a', 'it''s')))") == ("enum", frozenset({"a", "it's"}))
-    assert parse_check("CHECK((length(as_reported) <= 300))") == ("maxLength", 300.0)
-    assert parse_check("CHECK(regexp_full_match(x, '^[a-z]+$'))") == ("pattern", "^[a-z]+$")
 
 
 def test_foreign_key_added_is_major(old, pkg):
@@ -282,3 +278,21 @@ def test_cli_unreadable_version_exit_1(old, pkg):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"cannot read {pkg.path('parties')}: ")
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_a_file_without_table_schemas_is_refused_with_a_way_forward(forms, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from xinjiang_pairing.snapshot import SnapshotError
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(forms["duckdb"], old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP TABLE _schemas")
+    con.execute("DROP TABLE _package")
+    con.close()
+    with pytest.raises(SnapshotError, match=r"holds no Table Schemas \(a file written before 0.3.0\): compare the "
+                                            r"release's CSV zip instead"):
+        compare(old, forms["folder"])

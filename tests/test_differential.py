@@ -17,6 +17,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,7 +99,7 @@ def write_package(root: Path, rows: dict[str, list[list[str]]]) -> None:
 
 
 def ours(root: Path) -> set[tuple]:
-    report, _ = validate_package(root, descriptor=False)
+    report = validate_package(root, descriptor=False)
     out = set()
     for p in report.problems:
         cls = RULE_CLASS.get(p.rule)
@@ -130,6 +131,7 @@ def theirs(root: Path) -> set[tuple]:
 faults = st.lists(st.sampled_from(sorted(CELL_FAULTS) + ROW_FAULTS), min_size=0, max_size=4)
 
 
+@pytest.mark.slow  # 40 generated packages
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n_parents=st.integers(2, 6), n_children=st.integers(1, 6), chosen=faults, data=st.data())
 def test_same_rows_and_fields_as_frictionless(tmp_path_factory, n_parents, n_children, chosen, data):

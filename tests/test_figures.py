@@ -14,6 +14,8 @@ from xinjiang_pairing.figures import (  # noqa: E402
 )
 from xinjiang_pairing.package import load_package  # noqa: E402
 
+pytestmark = pytest.mark.slow  # figures drawn with matplotlib
+
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
 def test_committed_figures_match_the_data(root, name):

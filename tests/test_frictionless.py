@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the frictionless command line on the whole package
+
 
 def test_official_frictionless_validate_passes(root):
     exe = shutil.which("frictionless", path=str(Path(sys.executable).parent))

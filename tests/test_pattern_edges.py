@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xinjiang_pairing.pattern_edges import may_begin_or_end_with
-from xinjiang_pairing.rules import FORMULA_CHARS, WHITESPACE
+from xinjiang_pairing.rules.generic import FORMULA_CHARS, WHITESPACE
 
 DUCKDB = duckdb.connect()
 
@@ -42,6 +42,7 @@ def test_patterns_that_may_not(pattern):
     assert may_begin_or_end_with(pattern, FORMULA_CHARS + WHITESPACE, WHITESPACE)
 
 
+@pytest.mark.slow  # 60 generated patterns
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_never_says_clear_when_a_matching_text_is_not(data):

@@ -25,6 +25,8 @@ from xinjiang_pairing.citation import write as write_citation
 from xinjiang_pairing.cli import cli
 from xinjiang_pairing.release import release
 
+pytestmark = pytest.mark.slow  # releases in temporary git repositories
+
 FILES = ["datapackage.json", "README.md", "LICENSE", "LICENSE-DATA", "CITATION.cff", "CHANGELOG.md", ".gitignore",
          "pyproject.toml", "requirements.lock"]
 FOLDERS = ["schemas", "data", "scripts"]

@@ -1,21 +1,15 @@
 """The validation engine on bad input: each fault gives one located, plain-words problem."""
 
-import datetime as dt
+from conftest import TODAY, problems
 
+from xinjiang_pairing.package import load_package
 from xinjiang_pairing.validate import validate_package
-
-TODAY = dt.date(2026, 11, 22)
-
-
-def problems(pkg, **kw):
-    report, _ = validate_package(pkg.root, today=TODAY, **kw)
-    return [p.describe() for p in report.sorted()]
 
 
 def test_the_published_package_is_valid(root):
-    report, _ = validate_package(root, today=TODAY)
+    report = validate_package(root, today=TODAY)
     assert report.to_text().startswith("valid:"), report.to_text(20)
-    assert set(report.rows_checked) == {r.name for r in report.package.resources}
+    assert list(report.rows_checked) == [r.name for r in load_package(root).resources]
 
 
 def test_ragged_rows_are_located(pkg):
@@ -133,7 +127,7 @@ def test_every_fault_is_reported_not_only_the_first(pkg):
 def test_invalid_descriptor(pkg):
     text = (pkg.root / "datapackage.json").read_text()
     (pkg.root / "datapackage.json").write_text(text.replace('"contributors": [', '"contributors": "nobody", "x": ['))
-    assert problems(pkg) == [
+    assert problems(pkg, descriptor=True) == [
         "datapackage.json: 'nobody' is not of type 'array' at property 'contributors' [package-error]"
     ]
 
@@ -144,3 +138,43 @@ def test_unreadable_descriptor(pkg):
         f"datapackage.json: Package descriptor {pkg.root / 'datapackage.json'} is not valid JSON: "
         "Expecting property name enclosed in double quotes at line 1 [package-error]"
     ]
+
+
+def small_package(root, missing_values, rows):
+    """One table (id, count, note) whose schema declares ``missing_values``."""
+    import json
+
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "t.csv").write_text("id,count,note\n" + "".join(r + "\n" for r in rows), encoding="utf-8")
+    schema = {"fields": [{"name": "id", "type": "string", "constraints": {"required": True}},
+                         {"name": "count", "type": "integer"}, {"name": "note", "type": "string"}],
+              "missingValues": missing_values}
+    (root / "datapackage.json").write_text(json.dumps(
+        {"name": "t", "resources": [{"name": "t", "path": "data/t.csv", "schema": schema}]}))
+    return root
+
+
+def test_declared_missing_values_are_missing(tmp_path):
+    from xinjiang_pairing.pandera_schemas import read_csv
+
+    root = small_package(tmp_path / "p", ["", "NA"], ["a,NA,NA", "NA,1,", "b,,x"])
+    assert problems(root) == ['data/t.csv, row 3, column "id": a value is required [required]']
+    df = read_csv(load_package(root).resource("t"))
+    assert df.rows() == [("a", None, None), (None, 1, None), ("b", None, "x")]
+
+
+def test_an_empty_cell_is_a_value_unless_declared_missing(tmp_path):
+    from xinjiang_pairing.pandera_schemas import read_csv
+
+    root = small_package(tmp_path / "p", ["NA"], ["a,NA,", "b,,x"])
+    assert problems(root) == ['data/t.csv, row 3, column "count": "" is not an integer [type-error]']
+    assert read_csv(load_package(root).resource("t")).rows()[0] == ("a", None, "")
+
+
+def test_unreadable_missing_values_are_refused(tmp_path):
+    for i, (values, words) in enumerate([
+        ([], 'missingValues []: a list with at least one string is needed (the default is [""])'),
+        ([0], "missingValues [0]: it must be a list of strings (or of objects with a string \"value\")"),
+    ]):
+        root = small_package(tmp_path / str(i), values, ["a,1,x"])
+        assert problems(root) == [f"datapackage.json: the Table Schema of resource 't' has {words} [package-error]"]

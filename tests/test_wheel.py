@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from xinjiang_pairing.build import DB_NAME, build
+from xinjiang_pairing import DB_FILE as DB_NAME
+from xinjiang_pairing.build import build
+
+pytestmark = pytest.mark.slow  # a wheel built and installed in a new virtual environment
 
 PROJECT = ["pyproject.toml", "hatch_build.py", "README.md", "LICENSE", "datapackage.json"]
 

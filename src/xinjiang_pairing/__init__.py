@@ -12,7 +12,9 @@ from pathlib import Path
 
 __version__ = "0.2.0"
 
-DB_FILE = "xinjiang-pairing-assistance.duckdb"
+STEM = "xinjiang-pairing-assistance"  # the name of the package, its DuckDB file and its release files
+DB_FILE = f"{STEM}.duckdb"
+CACHE_ENV = "XINJIANG_PAIRING_CACHE"  # where downloads and descriptor checks are kept, if set
 
 
 def database_path() -> Path:

@@ -12,9 +12,9 @@ import json
 import zipfile
 from pathlib import Path
 
-from .schema_sql import ident, lit
+from . import STEM
+from .sql import ident, lit
 
-STEM = "xinjiang-pairing-assistance"
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 # What the CSV zip holds besides the descriptor's data: files, then folders (all their files).

@@ -1,37 +1,37 @@
-"""Build the DuckDB file from a package, checking everything on the way, atomically.
+"""Build the DuckDB file: ``validate`` into a new file, then finish it, atomically.
 
-A build reads each CSV once: every row is checked (the same cell checks as ``validate``) and
-converted on the way into a table of a temporary file, and the first failing row stops the load.
-The checks that look across rows and tables (keys, foreign keys, domain rules) then run on the
-loaded tables, and only a package that passes them all gets its constraints, views and metadata
-and replaces the output file. On any failure the temporary file is deleted and the full validator
-runs, so the report lists every problem, exactly as ``validate`` would.
+The engine loads every CSV once into a table of a temporary file and runs every check there (the
+same code as ``validate``, so a failed build reports exactly what ``validate`` reports). Only a
+package that passes them all gets its constraints, comments, views, metadata and Table Schemas,
+and replaces the output file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, rules, schema_sql
+from . import DB_FILE, __version__, engine, schema_sql
+from .gitrepo import head_commit
 from .package import Package, PackageError, Resource, load_package
-from .report import Problem, Report
-from .schema_sql import ident, lit
+from .report import Report, package_problem
+from .sql import ident, lit
 from .views import VIEWS
 
-DB_NAME = "xinjiang-pairing-assistance.duckdb"
 # Written so that DuckDB 1.5.x (the newest CLI on PyPI) and 2.x can both open the file.
 STORAGE_VERSION = "v1.5.0"
 # Small blocks keep a small package's file small (the default 256 KiB blocks made the real dataset's
 # file ten times larger); large packages keep the default, which loads faster.
 SMALL_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, SMALL_PACKAGE_BYTES = 16384, 262144, 64 * 1024 * 1024
-# DuckDB enforces a declared foreign key with an index that it fills row by row during the insert
-# (a second or two per key per million rows, and the file grows with every index), and it cannot
-# add a foreign key to a table that holds rows. Tables with more rows than this keep their foreign
-# keys as checked facts, listed in _foreign_keys, instead of declared constraints.
+# DuckDB enforces a declared foreign key (and a CHECK or UNIQUE constraint) only on a table created
+# with it, filling a foreign key's index row by row during the insert (a second or two per key per
+# million rows, and the file grows with every index). Tables with more rows than this keep the rows
+# where the load put them: their primary key and NOT NULL columns are declared, their foreign keys
+# are listed in _foreign_keys and their other constraints are in _schemas, all checked.
 FOREIGN_KEY_MAX_ROWS = 100_000
 
 
@@ -44,52 +44,6 @@ class BuildResult:
     report: Report
     path: Path | None = None
     tables: dict[str, int] | None = None
-
-
-class NotClean(Exception):
-    """The one-pass load or a check after it failed: the full validator will say why."""
-
-
-def git_commit(root: Path) -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
-        )
-        return out.stdout.strip() if out.returncode == 0 else ""
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
-def load_table(resource: Resource) -> str:
-    return f"_load_{resource.name}"
-
-
-def _load(con, res: Resource) -> None:
-    """Read, check and convert one CSV in one pass into ``out._load_<name>``. The filter is the
-    cell checks of ``validate``; a row that fails any of them stops the load."""
-    con.execute(schema_sql.create_table_sql(res, schema="out", with_fks=False, with_pk=False, name=load_table(res)))
-    cols = ", ".join(schema_sql.cast_expr(f) for f in res.fields)
-    con.execute(
-        f"INSERT INTO out.{ident(load_table(res))} SELECT {cols} FROM {schema_sql.read_csv_sql(res, rejects=False)} "
-        f"WHERE CASE WHEN {schema_sql.cell_failure_filter(res)} THEN error('a cell fails a check') ELSE TRUE END"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(res)} AS "
-        f"SELECT rowid + 2 AS _row, * FROM out.{ident(load_table(res))}"
-    )
-
-
-def _cross_checks(con, package: Package, today: dt.date) -> list[Problem]:
-    """The checks across rows and tables, over the loaded tables: the same SQL as ``validate``,
-    except for repeated keys, which DuckDB refuses by itself (UNIQUE columns during the load,
-    primary keys when they are added), a failure all the same."""
-    from .validate import query_problems
-
-    names = {r.name for r in package.resources}
-    problems = []
-    for res in package.resources:
-        problems += query_problems(con, res, schema_sql.foreign_key_sql(res, package, names))
-    return problems + rules.run_rules(con, package, names, today, cells_passed=True)
 
 
 def _insert(con, res: Resource) -> None:
@@ -117,15 +71,13 @@ def _insert(con, res: Resource) -> None:
         )
         now = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
         if now == done:  # cannot happen after the checks (no cycles); never loop forever
-            raise NotClean(f"{res.name}: rows reference each other in a cycle")
+            raise RuntimeError(f"{res.name}: rows reference each other in a cycle")
         done = now
 
 
 def _finish_tables(con, package: Package, counts: dict[str, int], max_rows: int | None) -> dict[str, bool]:
     """Give every table its final name and constraints; foreign keys are declared on tables of at
     most ``max_rows`` rows (None: on every table). Returns, per table, whether they are."""
-    from concurrent.futures import ThreadPoolExecutor
-
     def declares(res: Resource) -> bool:
         return max_rows is None or counts[res.name] <= max_rows
 
@@ -134,7 +86,12 @@ def _finish_tables(con, package: Package, counts: dict[str, int], max_rows: int 
     # Large tables first (small ones may reference them): the rows stay where they are and each
     # primary key index is built in bulk, one per thread.
     for res in large:
-        con.execute(f"ALTER TABLE out.{ident(load_table(res))} RENAME TO {ident(res.name)}")
+        table = f"out.{ident(engine.loaded_table(res))}"
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {engine.BAD}")
+        con.execute(f"ALTER TABLE {table} RENAME TO {ident(res.name)}")
+        for f in res.fields:
+            if f.not_null and not f.in_key:
+                con.execute(f"ALTER TABLE out.{ident(res.name)} ALTER COLUMN {ident(f.name)} SET NOT NULL")
     keys = [f"ALTER TABLE out.{ident(r.name)} ADD {schema_sql.primary_key_clause(r)}" for r in large if r.primary_key]
     if keys:
         cursors = [con.cursor() for _ in keys]
@@ -148,7 +105,7 @@ def _finish_tables(con, package: Package, counts: dict[str, int], max_rows: int 
     for res in small:  # recreated with every constraint, in dependency order
         con.execute(schema_sql.create_table_sql(res, schema="out"))
         _insert(con, res)
-        con.execute(f"DROP TABLE out.{ident(load_table(res))}")
+        con.execute(f"DROP TABLE out.{ident(engine.loaded_table(res))}")
     for res in package.resources:
         for stmt in schema_sql.comment_sql(res, schema="out"):
             con.execute(stmt)
@@ -195,94 +152,85 @@ def _write_metadata(con, package: Package, counts: dict[str, int], declared: dic
         "COMMENT ON TABLE _foreign_keys IS 'Every foreign key of the Table Schemas, all checked before the "
         "file was written; declared = false: not a DuckDB constraint (a large table, see the README).'"
     )
+    con.execute("CREATE TABLE _schemas (table_name VARCHAR PRIMARY KEY, table_schema JSON NOT NULL)")
+    con.executemany("INSERT INTO _schemas VALUES (?, ?)",
+                    [[r.name, json.dumps(r.schema, ensure_ascii=False)] for r in package.resources])
+    con.execute("COMMENT ON TABLE _schemas IS 'The Table Schema of every table, as published with the data: "
+                "types, constraints (all checked before the file was written), keys and descriptions.'")
+    con.execute("CREATE TABLE _package AS SELECT CAST(? AS JSON) AS descriptor",
+                [json.dumps(package.descriptor, ensure_ascii=False)])
+    con.execute("COMMENT ON TABLE _package IS 'The data package descriptor (datapackage.json) of this file.'")
 
 
 def write_database(package: Package, path: Path, commit: str = "", today: dt.date | None = None,
-                   all_foreign_keys: bool = False) -> dict[str, int]:
-    """Load, check and write ``package`` to the new file ``path``. Raises ``NotClean`` when a check
-    fails; on any failure no file is left behind. Foreign keys are declared on tables of at most
+                   all_foreign_keys: bool = False) -> Report:
+    """Check ``package`` into the new file ``path`` and, when every data check passes, finish it.
+    Returns the engine's report (its ``rows_checked`` are the table's row counts). When a check
+    fails, or on any error, no file is left behind. Foreign keys are declared on tables of at most
     ``FOREIGN_KEY_MAX_ROWS`` rows, or on every table with ``all_foreign_keys``."""
-    import duckdb
-
-    from .validate import connect_engine
-
     path.unlink(missing_ok=True)
-    blocks = block_size(sum(r.path.stat().st_size for r in package.resources))
-    con = connect_engine()
+    csv_bytes = sum(r.path.stat().st_size for r in package.resources if r.path.is_file())
+    blocks = block_size(csv_bytes)
+    con = engine.connect()
     try:
         con.execute(f"ATTACH {lit(str(path))} AS out (STORAGE_VERSION {lit(STORAGE_VERSION)}, BLOCK_SIZE {blocks})")
-        try:
-            for res in package.load_order():
-                _load(con, res)
-            if _cross_checks(con, package, today or dt.date.today()):
-                raise NotClean("a check across rows or tables fails")
-            counts = {
-                r.name: con.execute(f"SELECT count(*) FROM out.{ident(load_table(r))}").fetchone()[0]
-                for r in package.resources
-            }
+        report = engine.check(con, package, "out", today)
+        if report.valid:
+            counts = dict(report.rows_checked)
             declared = _finish_tables(con, package, counts, None if all_foreign_keys else FOREIGN_KEY_MAX_ROWS)
-        except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.ConstraintException) as e:
-            raise NotClean(str(e).splitlines()[0]) from None
-        con.execute("USE out")
-        _write_metadata(con, package, counts, declared, commit, blocks)
-        con.execute("CHECKPOINT")
-        con.execute("USE memory")
+            con.execute("USE out")
+            _write_metadata(con, package, counts, declared, commit, blocks)
+            con.execute("CHECKPOINT")
+            con.execute("USE memory")
         con.execute("DETACH out")
     except BaseException:
-        try:
-            con.close()
-        finally:
-            path.unlink(missing_ok=True)
-            path.with_name(path.name + ".wal").unlink(missing_ok=True)
+        con.close()
+        _remove(path)
         raise
     con.close()
-    return counts
+    if not report.valid:
+        _remove(path)
+    return report
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
 
 
 def build(root: str | Path | None = None, out: str | Path | None = None, today: dt.date | None = None,
           commit: str | None = None, all_foreign_keys: bool = False) -> BuildResult:
-    """Check everything, then write the DuckDB file. On any problem nothing is written or replaced,
-    and the report lists every problem. ``all_foreign_keys``: declare foreign keys on large tables
-    too (see ``FOREIGN_KEY_MAX_ROWS``)."""
-    from .descriptor import start_check
-    from .validate import check_header, validate_package
+    """Check everything, then write the DuckDB file (default ``dist/xinjiang-pairing-assistance.duckdb``).
 
-    report = Report()
+    The outcomes:
+
+    - the descriptor cannot be read: the report holds that one problem; nothing is written;
+    - a check fails (the descriptor, a file's structure, a cell, a key, a foreign key, a rule): the
+      report lists every problem, the same as ``validate``'s; the new file is deleted and the output
+      file, if any, is left as it was;
+    - every check passes: the finished file replaces the output file atomically; the result holds
+      its path and the row count of every table.
+
+    An interruption or an error deletes the new file. ``all_foreign_keys``: declare foreign keys
+    on large tables too (see ``FOREIGN_KEY_MAX_ROWS``).
+    """
     try:
         package = load_package(root)
     except PackageError as e:
-        report.add(Problem("datapackage.json", 0, "", "package-error", str(e)))
-        return BuildResult(report)
-    descriptor_check = start_check(package)  # in another process, beside the load
-    path = Path(out) if out else package.root / "dist" / DB_NAME
+        return BuildResult(Report([package_problem(str(e))]))
+    descriptor_check = engine.DescriptorCheck(package)  # beside the load
+    path = Path(out) if out else package.root / "dist" / DB_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    counts = None
     try:
-        if not any(check_header(r) for r in package.resources):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                counts = write_database(package, tmp, git_commit(package.root) if commit is None else commit, today,
-                                        all_foreign_keys)
-            except NotClean:
-                counts = None
-        descriptor = descriptor_check.result()
+        report = write_database(package, tmp, head_commit(package.root) if commit is None else commit, today,
+                                all_foreign_keys)
+        report.extend(descriptor_check.result())
     except BaseException:
-        tmp.unlink(missing_ok=True)
-        descriptor_check.cancel()
+        _remove(tmp)
         raise
-    if counts is not None and not descriptor:
-        os.replace(tmp, path)
-        report.rows_checked = dict(counts)
-        return BuildResult(report, path, counts)
-    tmp.unlink(missing_ok=True)
-    if counts is not None:  # the data passed, the descriptor did not
-        report.extend(descriptor)
-        report.rows_checked = dict(counts)
+    if not report.valid:
+        _remove(tmp)
         return BuildResult(report)
-    full, con = validate_package(package.root, today=today, descriptor=False)
-    if con is not None:
-        con.close()
-    full.extend(descriptor)
-    if full.valid:  # the one-pass load and the validator disagree: never publish on a doubt
-        full.add(Problem("", 0, "", "build-error", "the load stopped although every check passes; please report this"))
-    return BuildResult(full)
+    os.replace(tmp, path)
+    return BuildResult(report, path, dict(report.rows_checked))

@@ -56,7 +56,7 @@ def validate(package, as_json, limit, run_all):
         _validate_all(package, as_json, limit)
     from .validate import validate_package
 
-    report, _ = validate_package(package)
+    report = validate_package(package)
     if as_json:
         click.echo(report.to_json())
     else:

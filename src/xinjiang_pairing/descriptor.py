@@ -1,21 +1,24 @@
-"""The descriptor check: ``datapackage.json`` against the Data Package (v2) profile, by Frictionless.
+"""The descriptor check: ``datapackage.json`` and its Table Schemas against the Data Package (v2)
+profiles, by Frictionless, plus the properties this project requires of every release.
 
-Importing Frictionless and loading its profiles takes most of a second of pure Python, so the check
-runs in a separate process beside the data checks (``start_check``): in a thread it would hold the
-interpreter lock that the data checks need between their queries. ``python -m
-xinjiang_pairing.descriptor PACKAGE`` prints the problems as JSON.
+Frictionless takes most of a second to import and check, more than the data checks of the real
+dataset, so ``remembered_check`` keeps each result in the user's cache folder (or
+``XINJIANG_PAIRING_CACHE``), keyed by the descriptor, every Table Schema, the installed
+Frictionless and this module: an unchanged descriptor is not checked again. The engine runs the check
+in a thread beside the data checks (``engine.DescriptorCheck``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import subprocess
-import sys
 from dataclasses import asdict
+from pathlib import Path
 
-from .package import Package, PackageError, load_package
-from .report import Problem
+from . import CACHE_ENV
+from .package import Package
+from .report import Problem, package_problem
 
 REQUIRED_KEYS = ("name", "title", "version", "licenses", "created", "contributors", "sources")
 
@@ -30,69 +33,48 @@ def validate_descriptor(package: Package) -> list[Problem]:
         errors = report.errors
     except Exception as e:  # a descriptor Frictionless cannot even load
         note = getattr(getattr(e, "error", None), "note", None) or str(e)
-        return [Problem("datapackage.json", 0, "", "package-error", note)]
+        return [package_problem(note)]
     for err in errors:
-        problems.append(Problem("datapackage.json", 0, "", "package-error", err.note or err.message))
+        problems.append(package_problem(err.note or err.message))
     for key in REQUIRED_KEYS:
         if key not in package.descriptor:
-            problems.append(
-                Problem("datapackage.json", 0, "", "package-error", f"the descriptor has no '{key}'")
-            )
+            problems.append(package_problem(f"the descriptor has no '{key}'"))
     return problems
 
 
-class Check:
-    """A descriptor check running in another process: ``result()`` waits for its problems,
-    ``cancel()`` stops it."""
-
-    def __init__(self, package: Package):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # what this process imports
-        self.problems: list[Problem] | None = None
-        try:
-            self.proc: subprocess.Popen | None = subprocess.Popen(
-                [sys.executable, "-m", "xinjiang_pairing.descriptor", str(package.root)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env,
-            )
-        except OSError:  # no way to start a process here: check in this one
-            self.proc = None
-            self.problems = validate_descriptor(package)
-
-    def result(self) -> list[Problem]:
-        if self.problems is not None:
-            return self.problems
-        try:
-            out, err = self.proc.communicate()
-        except BaseException:
-            self.cancel()
-            raise
-        try:
-            if self.proc.returncode != 0:
-                raise ValueError((err.strip().splitlines() or ["no output"])[-1])
-            self.problems = [Problem(**p) for p in json.loads(out)]
-        except (ValueError, TypeError) as e:
-            self.problems = [Problem("datapackage.json", 0, "", "package-error", f"the descriptor check failed: {e}")]
-        return self.problems
-
-    def cancel(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+def cache_folder() -> Path:
+    """Where the descriptor checks are kept."""
+    root = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / \
+        "xinjiang-pairing"
+    return Path(root) / "descriptor-checks"
 
 
-def start_check(package: Package) -> Check:
-    """Start the descriptor check in a separate process."""
-    return Check(package)
+def _key(package: Package) -> str:
+    from importlib.util import find_spec
+
+    spec = find_spec("frictionless")  # which Frictionless, without importing it: its file and time
+    frictionless = f"{spec.origin}:{os.stat(spec.origin).st_mtime_ns}" if spec and spec.origin else ""
+    h = hashlib.sha256()
+    for part in (frictionless, Path(__file__).read_text(encoding="utf-8"),
+                 json.dumps(package.descriptor, sort_keys=True),
+                 *(json.dumps(r.schema, sort_keys=True) for r in package.resources)):
+        h.update(part.encode("utf-8") + b"\0")
+    return h.hexdigest()
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def remembered_check(package: Package) -> list[Problem]:
+    """``validate_descriptor``, or its remembered result for the same descriptor and schemas."""
+    path = cache_folder() / f"{_key(package)}.json"
     try:
-        problems = validate_descriptor(load_package(argv[0] if argv else None))
-    except PackageError as e:
-        problems = [Problem("datapackage.json", 0, "", "package-error", str(e))]
-    json.dump([asdict(p) for p in problems], sys.stdout, ensure_ascii=False)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        return [Problem(**p) for p in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        pass
+    problems = validate_descriptor(package)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps([asdict(p) for p in problems], ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a cache that cannot be written: check again next time
+        pass
+    return problems

@@ -7,32 +7,15 @@ from pathlib import Path
 
 from .build import FOREIGN_KEY_MAX_ROWS
 from .package import Package, Resource, load_package
-from .rules import TABLE_RULES, row_rules
+from .rules import row_rules, table_rules
 from .views import VIEWS
 
 DICTIONARY_FILE = Path("docs") / "data-dictionary.md"
 
 
 def _constraints(f, res: Resource) -> str:
-    c = dict(f.constraints)
-    parts = []
-    if f.name in res.primary_key:
-        parts.append("primary key")
-    if c.pop("required", False) and f.name not in res.primary_key:
-        parts.append("required")
-    if c.pop("unique", False):
-        parts.append("unique")
-    for fk in res.foreign_keys:
-        if f.name in fk.fields:
-            parts.append(f"→ {fk.resource}.{', '.join(fk.ref_fields)}")
-    if "enum" in c:
-        parts.append("one of: " + ", ".join(f"`{v}`" for v in c.pop("enum")))
-    for key, word in (("minimum", "≥"), ("maximum", "≤"), ("minLength", "length ≥"), ("maxLength", "length ≤")):
-        if key in c:
-            parts.append(f"{word} {c.pop(key)}")
-    if "pattern" in c:
-        parts.append(f"pattern `{c.pop('pattern')}`")
-    return "; ".join(parts)
+    references = [f"→ {fk.resource}.{', '.join(fk.ref_fields)}" for fk in res.foreign_keys if f.name in fk.fields]
+    return "; ".join(f.words(references))
 
 
 def _cell(text: str) -> str:
@@ -77,13 +60,13 @@ def render(package: Package) -> str:
         ]
         for f in res.fields:
             lines.append(f"| `{f.name}` | {f.type} | {_cell(_constraints(f, res))} | {_cell(f.description)} |")
-        rules = {(r.name, r.description) for r in row_rules(res, dt.date.today())}
+        rules = {(r.code, r.description) for r in row_rules(res, dt.date.today())}
         if rules:
             lines += ["", "Further rules checked on every row:", ""]
-            lines += [f"- {desc}" for _, desc in sorted(rules, key=lambda x: x[1])]
+            lines += [f"- {desc} (`{code}`)" for code, desc in sorted(rules, key=lambda x: x[1])]
     lines += ["", "## Rules across rows and tables", ""]
-    for fn in TABLE_RULES:
-        lines.append(f"- {' '.join((fn.__doc__ or fn.__name__).split())}")
+    for rule in table_rules():
+        lines.append(f"- {rule.description} (`{rule.code}`)")
     lines += ["", "## Views in the DuckDB file", ""]
     for v in VIEWS:
         lines.append(f"- `{v.name}`: {v.description}")

@@ -18,10 +18,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .schema_sql import ident
+from .fields import constraint_changes
 from .snapshot import Column, Snapshot, Table, load
+from .sql import ident
 
-LEVELS = ("patch", "minor", "major")
 RANK = {None: 0, "patch": 1, "minor": 2, "major": 3}
 NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
            "UBIGINT", "FLOAT", "REAL", "DOUBLE"}
@@ -213,15 +213,14 @@ def compare_snapshots(con, old: Snapshot, new: Snapshot) -> Diff:
             schema.append(Change("major", name, "table removed"))
             rows.append(_all_rows(con, old, a, "removed", name in referenced))
         else:
-            typed = "duckdb" not in (old.kind, new.kind)
-            schema.extend(table_changes(a, b, typed))
+            schema.extend(table_changes(a, b))
             metadata.extend(_metadata_changes(a, b))
             rows.append(_compare_rows(con, old, new, a, b, name in referenced))
     return Diff(old, new, schema, metadata, rows)
 
 
-def table_changes(a: Table, b: Table, typed: bool = True) -> list[Change]:
-    """Schema changes of one table; ``typed``: compare Table Schema types (else SQL types)."""
+def table_changes(a: Table, b: Table) -> list[Change]:
+    """Schema changes of one table."""
     out = []
     name = a.name
     common = [c for c in a.column_names if b.column(c)]
@@ -233,9 +232,8 @@ def table_changes(a: Table, b: Table, typed: bool = True) -> list[Change]:
             out.append(Change("minor", name, "field added", f"{c.name} ({c.type})"))
     for c in common:
         x, y = a.column(c), b.column(c)
-        tx, ty = (x.type, y.type) if typed else (x.sql_type, y.sql_type)
-        if tx != ty:
-            out.append(Change("major", name, "field retyped", f"{c} ({tx} -> {ty})"))
+        if x.type != y.type:
+            out.append(Change("major", name, "field retyped", f"{c} ({x.type} -> {y.type})"))
         for tighter, text in constraint_changes(x.constraints, y.constraints):
             level, what = ("major", "constraint tightened") if tighter else ("minor", "constraint loosened")
             out.append(Change(level, name, what, f"{c} {text}"))
@@ -254,48 +252,6 @@ def table_changes(a: Table, b: Table, typed: bool = True) -> list[Change]:
 def _fk_text(fk) -> str:
     fields, ref, ref_fields = fk
     return f"({', '.join(fields)}) -> {ref} ({', '.join(ref_fields)})"
-
-
-FLAGS = ("required", "unique")
-ORDERED = {"minimum": True, "minLength": True, "maximum": False, "maxLength": False}  # True: raising tightens
-
-
-def _show(value) -> str:
-    return ", ".join(sorted(value)) if isinstance(value, frozenset) else _num(value)
-
-
-def constraint_changes(old: dict, new: dict) -> list[tuple[bool, str]]:
-    """(tighter?, description) for each difference between two normalized constraint sets."""
-    out = []
-    for key in sorted(set(old) | set(new)):
-        o, n = old.get(key), new.get(key)
-        if o == n:
-            continue
-        if o is None:
-            out.append((True, f"{key} added" + ("" if key in FLAGS else f" ({_show(n)})")))
-        elif n is None:
-            out.append((False, f"{key} removed"))
-        elif key == "enum":  # fewer allowed values is tighter
-            if o - n:
-                out.append((True, f"enum values removed: {_show(o - n)}"))
-            if n - o:
-                out.append((False, f"enum values added: {_show(n - o)}"))
-        elif key == "checks":  # CHECK expressions not known here: more of them is tighter
-            if n - o:
-                out.append((True, f"check added: {_show(n - o)}"))
-            if o - n:
-                out.append((False, f"check removed: {_show(o - n)}"))
-        elif key in ORDERED and type(o) is type(n):
-            higher = n > o
-            word = "raised" if higher else "lowered"
-            out.append((higher == ORDERED[key], f"{key} {word} ({_show(o)} -> {_show(n)})"))
-        else:  # a pattern changed, or bounds that cannot be ordered: treat as tighter
-            out.append((True, f"{key} changed ({_show(o)} -> {_show(n)})"))
-    return out
-
-
-def _num(v) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 def _metadata_changes(a: Table, b: Table) -> list[Change]:

@@ -16,10 +16,10 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import CACHE_ENV
 from .artifacts import MANIFEST, file_name
 
 DEFAULT_BASE_URL = "https://github.com/xinjiang-pairing/xinjiang-pairing-assistance/releases/download"
-CACHE_ENV = "XINJIANG_PAIRING_CACHE"
 
 
 class FetchError(Exception):

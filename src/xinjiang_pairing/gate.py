@@ -62,7 +62,7 @@ def run_engine(root: Path, today: dt.date | None = None, report=None, seconds: f
     if report is None:
         from .validate import validate_package
 
-        report, _ = validate_package(root, today=today)
+        report = validate_package(root, today=today)
         seconds = time.perf_counter() - start
     return ValidatorResult(ENGINE, __version__, report.valid, seconds or 0.0,
                            [p.describe() for p in report.sorted()])

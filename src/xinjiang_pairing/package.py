@@ -7,8 +7,11 @@ module returns; no column is declared anywhere but in ``schemas/``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+
+from .fields import Field
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_FILE = "datapackage.json"
@@ -26,30 +29,18 @@ class ForeignKey:
     is_self: bool
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str
-    type: str
-    description: str = ""
-    constraints: dict = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def required(self) -> bool:
-        return bool(self.constraints.get("required"))
-
-
 @dataclass
 class Resource:
     name: str
     path: Path  # absolute path of the CSV
     rel_path: str  # the path as written in the descriptor
-    schema_path: Path | None
     title: str
     description: str
     fields: list[Field]
     primary_key: tuple[str, ...]
     foreign_keys: list[ForeignKey]
-    missing_values: tuple[str, ...] = ("",)
+    missing_values: tuple[str, ...] = ("",)  # cell texts that mean "no value"
+    schema: dict | None = None  # the Table Schema as written
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -83,21 +74,14 @@ class Package:
         raise KeyError(name)
 
     def load_order(self) -> list[Resource]:
-        """Resources ordered so that every referenced resource comes before its referrers."""
-        done: list[str] = []
-        pending = {r.name: r for r in self.resources}
-        while pending:
-            progressed = False
-            for name, res in list(pending.items()):
-                deps = {fk.resource for fk in res.foreign_keys if not fk.is_self}
-                if deps <= set(done) | (deps - set(pending) - set(done)):
-                    done.append(name)
-                    del pending[name]
-                    progressed = True
-            if not progressed:  # a cycle between resources: keep descriptor order for the rest
-                done.extend(pending)
-                break
-        return [self.resource(n) for n in done]
+        """Resources ordered so that every referenced resource comes before its referrers (a
+        cycle between resources keeps descriptor order)."""
+        graph = {r.name: {fk.resource for fk in r.foreign_keys if not fk.is_self} for r in self.resources}
+        try:
+            order = list(TopologicalSorter(graph).static_order())
+        except CycleError:
+            return list(self.resources)
+        return [self.resource(n) for n in order if n in graph]
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -124,6 +108,28 @@ def _as_tuple(value) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _missing_values(schema: dict, resource: str) -> tuple[str, ...]:
+    """The schema's ``missingValues`` (default ``[""]``): strings, or objects with a string ``value``."""
+    values = schema.get("missingValues", [""])
+    out = []
+    for v in values if isinstance(values, list) else [None]:
+        if isinstance(v, dict):
+            v = v.get("value")
+        if not isinstance(v, str):
+            shown = json.dumps(values, ensure_ascii=False)
+            raise PackageError(
+                f"the Table Schema of resource '{resource}' has missingValues {shown}: "
+                "it must be a list of strings (or of objects with a string \"value\")"
+            )
+        out.append(v)
+    if not out:
+        raise PackageError(
+            f"the Table Schema of resource '{resource}' has missingValues []: a list with at least one string "
+            'is needed (the default is [""])'
+        )
+    return tuple(out)
+
+
 def load_package(root: str | Path | None = None) -> Package:
     """Read ``datapackage.json`` in ``root`` (a folder, or the descriptor file itself)."""
     root = Path(root) if root is not None else DEFAULT_ROOT
@@ -131,29 +137,35 @@ def load_package(root: str | Path | None = None) -> Package:
         descriptor_path, root = root, root.parent
     else:
         descriptor_path = root / PACKAGE_FILE
-    descriptor = _read_json(descriptor_path, "Package descriptor")
+    return package_from(_read_json(descriptor_path, "Package descriptor"), root, str(descriptor_path))
+
+
+def package_from(descriptor: dict, root: Path, where: str = PACKAGE_FILE, schemas: dict | None = None) -> Package:
+    """A package from a descriptor read elsewhere (``where``, for messages); ``schemas``: the
+    Table Schema of each resource by name, instead of what the descriptor says."""
+    descriptor_path = where
     resources = []
     for i, res in enumerate(descriptor.get("resources") or []):
         if not isinstance(res, dict) or "name" not in res or "path" not in res:
             raise PackageError(f"{descriptor_path}: resource {i + 1} needs a name and a path")
         name = res["name"]
-        schema = res.get("schema")
-        schema_path = None
+        schema = (schemas or {}).get(name, res.get("schema"))
         if isinstance(schema, str):
-            schema_path = root / schema
-            schema = _read_json(schema_path, f"Table Schema of resource '{name}'")
+            schema = _read_json(root / schema, f"Table Schema of resource '{name}'")
         if not isinstance(schema, dict):
             raise PackageError(f"{descriptor_path}: resource '{name}' has no Table Schema")
-        fields = []
-        for fd in schema.get("fields") or []:
-            fields.append(
-                Field(
-                    name=fd["name"],
-                    type=fd.get("type", "string"),
-                    description=fd.get("description", ""),
-                    constraints=dict(fd.get("constraints") or {}),
-                )
+        primary_key = _as_tuple(schema.get("primaryKey"))
+        fields = [
+            Field(
+                name=fd["name"],
+                type=fd.get("type", "string"),
+                description=fd.get("description", ""),
+                constraints=dict(fd.get("constraints") or {}),
+                in_key=fd["name"] in primary_key,
+                is_key=primary_key == (fd["name"],),
             )
+            for fd in schema.get("fields") or []
+        ]
         fks = []
         for fk in schema.get("foreignKeys") or []:
             ref = fk.get("reference") or {}
@@ -172,13 +184,13 @@ def load_package(root: str | Path | None = None) -> Package:
                 name=name,
                 path=root / rel_path,
                 rel_path=rel_path,
-                schema_path=schema_path,
                 title=res.get("title", name),
                 description=res.get("description", ""),
                 fields=fields,
-                primary_key=_as_tuple(schema.get("primaryKey")),
+                primary_key=primary_key,
                 foreign_keys=fks,
-                missing_values=tuple(schema.get("missingValues", [""])),
+                missing_values=_missing_values(schema, name),
+                schema=schema,
             )
         )
     return Package(root=root, descriptor=descriptor, resources=resources)

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import time
@@ -38,8 +37,9 @@ from .artifacts import (
     write_parquet,
 )
 from .build import STORAGE_VERSION, build, write_database
+from .gitrepo import git
 from .package import Package, PackageError, load_package
-from .schema_sql import lit
+from .sql import lit
 
 RELEASES = "releases"
 PACKAGE_PATHS = ("datapackage.json", "schemas", "data")  # the package, as the semver gate compares it
@@ -82,10 +82,6 @@ def covered_level(old: tuple[int, int, int], new: tuple[int, int, int]) -> str:
     initial development (0.y.z), a minor bump below 1.0.0 may carry breaking changes."""
     bump = bump_level(old, new)
     return "major" if old[0] == 0 and new[0] == 0 and bump == "minor" else bump
-
-
-def git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=not binary, timeout=60)
 
 
 def released_versions(root: Path) -> dict[tuple[int, int, int], str]:
@@ -217,7 +213,10 @@ def write_release(package: Package, folder: Path, commit: str, tables: dict[str,
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / file_name(version, "duckdb")
     if tables is None:
-        tables = write_database(package, db, commit)
+        report = write_database(package, db, commit)
+        if not report.valid:
+            raise ValueError(f"the package is not valid: {report.sorted()[0].describe()}")
+        tables = dict(report.rows_checked)
     csv_zip = folder / file_name(version, "csv")
     if not csv_zip.exists():
         write_csv_zip(package.root, csv_zip, f"{package.name}-{version}")

@@ -26,6 +26,11 @@ class Problem:
         return f"{where}: {self.message} [{self.rule}]" if where else f"{self.message} [{self.rule}]"
 
 
+def package_problem(message: str) -> Problem:
+    """A problem of the descriptor or of the package as a whole."""
+    return Problem("datapackage.json", 0, "", "package-error", message)
+
+
 @dataclass
 class Report:
     problems: list[Problem] = field(default_factory=list)

@@ -1,66 +1,17 @@
-"""Table Schema -> DuckDB SQL: staging reads, typed selects, DDL with constraints, comments and
-set-based check queries. Every statement is generated from the schema; nothing is typed twice."""
+"""Table Schema -> DuckDB SQL for whole tables: the CSV read, DDL with keys, comments, and the
+set-based checks of keys and foreign keys. Columns render themselves (``fields.Field``); nothing
+here reads a type or a constraint."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .package import Field, Package, Resource
-
-DUCKDB_TYPES = {
-    "string": "VARCHAR",
-    "integer": "BIGINT",
-    "number": "DOUBLE",
-    "date": "DATE",
-    "boolean": "BOOLEAN",
-    "year": "INTEGER",
-    "datetime": "TIMESTAMP",
-}
-
-# A value of the type, as text (the staged cell), must fully match this expression.
-TYPE_PATTERNS = {
-    "integer": r"[-+]?[0-9]+",
-    "year": r"[0-9]{4}",
-    "number": r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?",
-    "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
-    "datetime": r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z?",
-    "boolean": r"(true|false|True|False|TRUE|FALSE)",
-}
-TYPE_WORDS = {
-    "integer": "an integer",
-    "year": "a year",
-    "number": "a number",
-    "date": "a date (YYYY-MM-DD)",
-    "datetime": "a date and time",
-    "boolean": "true or false",
-}
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def stage_table(resource: Resource) -> str:
-    return f"stage_{resource.name}"
-
-
-def typed_view(resource: Resource) -> str:
-    return f"typed_{resource.name}"
+from .package import Package, Resource
+from .sql import ident, lit, quoted
 
 
 def read_csv_sql(resource: Resource, rejects: bool = True) -> str:
-    """Read the CSV with every column as text, in file order; with ``rejects``, malformed lines
-    are collected in ``rejects_<name>`` (without, the first one stops the read)."""
+    """Read the CSV with every column as text, in file order; the schema's missing values are
+    NULL. With ``rejects``, malformed lines are collected in ``rejects_<name>`` (without, the
+    first one stops the read)."""
     columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in resource.fields) + "}"
     opts = [
         "header = true",
@@ -72,6 +23,9 @@ def read_csv_sql(resource: Resource, rejects: bool = True) -> str:
         "strict_mode = true",
         "encoding = 'utf-8'",
     ]
+    if resource.missing_values != ("",):  # the empty cell is DuckDB's default (a list reads slower)
+        missing = resource.missing_values
+        opts.append(f"nullstr = {lit(missing[0] if len(missing) == 1 else list(missing))}")
     if rejects:
         opts += [
             "store_rejects = true",
@@ -81,54 +35,21 @@ def read_csv_sql(resource: Resource, rejects: bool = True) -> str:
     return f"read_csv({lit(str(resource.path))}, {', '.join(opts)})"
 
 
-def cast_expr(f: Field, column: str | None = None) -> str:
-    col = column or ident(f.name)
-    t = DUCKDB_TYPES.get(f.type, "VARCHAR")
-    if t == "VARCHAR":
-        return col
-    return f"TRY_CAST({col} AS {t})"
+def typed_view(resource: Resource) -> str:
+    """The relation of a checked table: its typed columns and ``_row``, the row number in the file."""
+    return f"typed_{resource.name}"
 
 
-def typed_select(resource: Resource, source: str) -> str:
-    cols = ", ".join(f"{cast_expr(f)} AS {ident(f.name)}" for f in resource.fields)
-    return f"SELECT rowid + 2 AS _row, {cols} FROM {source}"
+def typed_columns(resource: Resource) -> str:
+    """The text columns converted to the schema's types, under their own names."""
+    return ", ".join(f"{f.cast()} AS {ident(f.name)}" for f in resource.fields)
 
 
-def _check_constraints(f: Field) -> list[str]:
-    c = f.constraints
-    col = ident(f.name)
-    out = []
-    if "enum" in c:
-        out.append(f"{col} IN ({', '.join(lit(v) for v in c['enum'])})")
-    if "pattern" in c:
-        out.append(f"regexp_full_match({col}, {lit(c['pattern'])})")
-    if "minimum" in c:
-        out.append(f"{col} >= {lit(c['minimum'])}")
-    if "maximum" in c:
-        out.append(f"{col} <= {lit(c['maximum'])}")
-    if "minLength" in c:
-        out.append(f"length({col}) >= {int(c['minLength'])}")
-    if "maxLength" in c:
-        out.append(f"length({col}) <= {int(c['maxLength'])}")
-    return out
-
-
-def create_table_sql(
-    resource: Resource, schema: str = "main", with_fks: bool = True, name: str | None = None,
-    with_pk: bool = True,
-) -> str:
+def create_table_sql(resource: Resource, schema: str = "main", with_fks: bool = True, name: str | None = None,
+                     with_pk: bool = True) -> str:
     """CREATE TABLE with the schema's types, NOT NULL, UNIQUE and CHECK constraints, and (unless
     left out) its primary key and foreign keys."""
-    lines = []
-    for f in resource.fields:
-        col = f"{ident(f.name)} {DUCKDB_TYPES.get(f.type, 'VARCHAR')}"
-        if f.required or f.name in resource.primary_key:
-            col += " NOT NULL"
-        if f.constraints.get("unique") and (f.name,) != resource.primary_key:
-            col += " UNIQUE"
-        for chk in _check_constraints(f):
-            col += f" CHECK ({chk})"
-        lines.append(col)
+    lines = [f.column_sql() for f in resource.fields]
     if resource.primary_key and with_pk:
         lines.append(primary_key_clause(resource))
     if with_fks:
@@ -147,134 +68,90 @@ def primary_key_clause(resource: Resource) -> str:
 
 def comment_sql(resource: Resource, schema: str = "main") -> list[str]:
     table = f"{schema}.{ident(resource.name)}"
-    text = resource.title + (": " + resource.description if resource.description else "")
-    out = [f"COMMENT ON TABLE {table} IS {lit(text)}"]
+    out = [f"COMMENT ON TABLE {table} IS {lit(table_comment(resource))}"]
     for f in resource.fields:
         out.append(f"COMMENT ON COLUMN {table}.{ident(f.name)} IS {lit(f.description)}")
     return out
 
 
-def _quoted(col: str) -> str:
-    """SQL text for a value inside a message: "value" (shortened)."""
-    return f"'\"' || left({col}, 80) || CASE WHEN length({col}) > 80 THEN '…' ELSE '' END || '\"'"
-
-
-@dataclass(frozen=True)
-class CellCheck:
-    column: str
-    rule: str
-    failing: str  # SQL condition, true when the cell fails
-    message: str  # SQL expression for the message
-
-
-def cell_checks(resource: Resource) -> list[CellCheck]:
-    """The per-cell checks of a resource (types and constraints), over the staged text columns."""
-    out: list[CellCheck] = []
-    for f in resource.fields:
-        col = ident(f.name)
-        c = f.constraints
-
-        def add(rule: str, failing: str, message: str, f=f) -> None:
-            out.append(CellCheck(f.name, rule, failing, message))
-
-        if f.required or f.name in resource.primary_key:
-            add("required", f"{col} IS NULL", "'a value is required'")
-        typed = col
-        if f.type in TYPE_PATTERNS:
-            cast = cast_expr(f)
-            add(
-                "type-error",
-                f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, {lit(TYPE_PATTERNS[f.type])}) OR {cast} IS NULL)",
-                f"{_quoted(col)} || ' is not {TYPE_WORDS[f.type]}'",
-            )
-            typed = cast
-        if "enum" in c:
-            allowed = ", ".join(str(v) for v in c["enum"])
-            add(
-                "enum",
-                f"{col} IS NOT NULL AND {col} NOT IN ({', '.join(lit(str(v)) for v in c['enum'])})",
-                f"{_quoted(col)} || ' is not one of the allowed values: ' || {lit(allowed)}",
-            )
-        if "pattern" in c:
-            add(
-                "pattern",
-                f"{col} IS NOT NULL AND NOT regexp_full_match({col}, {lit(c['pattern'])})",
-                f"{_quoted(col)} || ' does not match the pattern ' || {lit(c['pattern'])}",
-            )
-        for key, op, word in (("minimum", "<", "below the minimum"), ("maximum", ">", "above the maximum")):
-            if key in c:
-                add(key, f"{typed} {op} {lit(c[key])}", f"{_quoted(col)} || ' is {word} ' || {lit(str(c[key]))}")
-        for key, op, word in (("minLength", "<", "shorter than"), ("maxLength", ">", "longer than")):
-            if key in c:
-                add(
-                    key,
-                    f"length({col}) {op} {int(c[key])}",
-                    f"'the value has ' || length({col}) || ' characters, {word} {int(c[key])}'",
-                )
-    return out
+def table_comment(resource: Resource) -> str:
+    return resource.title + (": " + resource.description if resource.description else "")
 
 
 def cell_failure_filter(resource: Resource) -> str:
     """One condition that is true for every row with at least one failing cell (a cheap first pass)."""
-    checks = cell_checks(resource)
+    checks = [c for f in resource.fields for c in f.cell_checks()]
     return " OR ".join(f"({c.failing})" for c in checks) if checks else "FALSE"
 
 
-def cell_check_sql(resource: Resource, src: str | None = None, rowid: str = "rowid") -> list[str]:
-    """Queries returning (row, column, rule, value, message) for every failing cell of ``src``
-    (default: the staged table; ``rowid`` names its row-position column)."""
-    src = src or stage_table(resource)
+def cell_check_sql(resource: Resource, src: str, row: str) -> list[str]:
+    """Queries returning (row, column, rule, value, message) for every failing cell of ``src``,
+    a relation of the text columns (``row``: the expression for its row number)."""
     return [
-        f"SELECT {rowid} + 2 AS row, {lit(c.column)} AS column, {lit(c.rule)} AS rule, "
+        f"SELECT {row} AS row, {lit(c.column)} AS column, {lit(c.rule)} AS rule, "
         f"{ident(c.column)} AS value, {c.message} AS message FROM {src} WHERE {c.failing}"
-        for c in cell_checks(resource)
-    ]
-
-
-def key_check_sql(resource: Resource) -> list[str]:
-    """Repeated primary keys and unique values, over the whole table (typed view)."""
-    src = typed_view(resource)
-    queries = [
-        _repeat_sql(src, (f.name,), "unique", f"column {f.name}")
         for f in resource.fields
-        if f.constraints.get("unique") and (f.name,) != resource.primary_key
+        for c in f.cell_checks()
     ]
+
+
+def key_check_sql(resource: Resource, src: str) -> list[str]:
+    """Repeated primary keys and unique values, over the whole table ``src`` (typed, with ``_row``)."""
+    queries = [_repeat_sql(src, (f.name,), "unique", f"column {f.name}") for f in resource.fields if f.unique]
     if resource.primary_key:
         queries.append(_repeat_sql(src, resource.primary_key, "primary-key", "primary key"))
     return queries
 
 
 def _repeat_sql(src: str, keys: tuple[str, ...], rule: str, what: str) -> str:
+    """Rows whose key repeats an earlier row's; the window runs only on the repeated keys."""
     cols = ", ".join(ident(k) for k in keys)
-    value = " || ', ' || ".join(f"coalesce(CAST({ident(k)} AS VARCHAR), '')" for k in keys)
+    value = " || ', ' || ".join(f"coalesce(CAST(s.{ident(k)} AS VARCHAR), '')" for k in keys)
     not_null = " AND ".join(f"{ident(k)} IS NOT NULL" for k in keys)
+    on = " AND ".join(f"s.{ident(k)} = d.{ident(k)}" for k in keys)
     column = ", ".join(keys)
     return (
         f"SELECT row, {lit(column)} AS column, {lit(rule)} AS rule, value, "
-        f"{_quoted('value')} || ' repeats the {what} of row ' || first_row AS message FROM ("
-        f"SELECT _row AS row, {value} AS value, "
-        f"min(_row) OVER (PARTITION BY {cols}) AS first_row FROM {src} WHERE {not_null}"
-        f") WHERE row > first_row"
+        f"{quoted('value')} || ' repeats the {what} of row ' || first_row AS message FROM ("
+        f"SELECT s._row AS row, {value} AS value, "
+        f"min(s._row) OVER (PARTITION BY {', '.join('s.' + ident(k) for k in keys)}) AS first_row "
+        f"FROM {src} s SEMI JOIN (SELECT {cols} FROM {src} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1) d "
+        f"ON {on}) WHERE row > first_row"
     )
 
 
-def foreign_key_sql(resource: Resource, package: Package, staged: set[str] | None = None) -> list[str]:
-    """Anti-joins for each foreign key, over the typed views (only keys into ``staged`` tables,
-    when given: a table that could not be read cannot be looked up)."""
-    queries = []
-    for fk in resource.foreign_keys:
-        if staged is not None and fk.resource not in staged:
-            continue
-        child = typed_view(resource)
-        parent = typed_view(package.resource(fk.resource))
-        join = " AND ".join(f"p.{ident(r)} = c.{ident(f)}" for f, r in zip(fk.fields, fk.ref_fields, strict=True))
-        not_null = " AND ".join(f"c.{ident(f)} IS NOT NULL" for f in fk.fields)
-        value = " || ', ' || ".join(f"CAST(c.{ident(f)} AS VARCHAR)" for f in fk.fields)
-        column = ", ".join(fk.fields)
-        target = ", ".join(fk.ref_fields)
-        queries.append(
-            f"SELECT c._row AS row, {lit(column)} AS column, 'foreign-key' AS rule, "
-            f"{value} AS value, {_quoted(value)} || ' is not a {target} in {fk.resource}' AS message "
-            f"FROM {child} c WHERE {not_null} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join})"
-        )
-    return queries
+def foreign_key_sql(package: Package, tables: dict[str, str]) -> str | None:
+    """One query for every foreign key whose both tables are in ``tables`` (name -> relation with
+    typed columns and ``_row``; a table that could not be read cannot be looked up), returning
+    (file, kind, row, column, rule, value, message) for each value not found. The values of all
+    keys are compared in one anti-join, as text of the referenced column's type."""
+    refs, keys, facts = [], [], []
+    for res in package.resources:
+        for fk in res.foreign_keys:
+            if res.name not in tables or fk.resource not in tables:
+                continue
+            parent = package.resource(fk.resource)
+            i = len(facts)
+            as_parent = [f"CAST(TRY_CAST({ident(f)} AS {parent.field(r).sql_type}) AS VARCHAR)"
+                         for f, r in zip(fk.fields, fk.ref_fields, strict=True)]
+            shown = " || ', ' || ".join(f"CAST({ident(f)} AS VARCHAR)" for f in fk.fields)
+            not_null = " AND ".join(f"{ident(f)} IS NOT NULL" for f in fk.fields)
+            refs.append(f"SELECT {i} AS fk, _row, {_key_text(as_parent)} AS v, {shown} AS shown "
+                        f"FROM {tables[res.name]} WHERE {not_null}")
+            own = [f"CAST({ident(r)} AS VARCHAR)" for r in fk.ref_fields]
+            keys.append(f"SELECT {i} AS fk, {_key_text(own)} AS v FROM {tables[fk.resource]}")
+            facts.append(f"({i}, {lit(res.rel_path)}, {lit(', '.join(fk.fields))}, "
+                         f"{lit(' is not a ' + ', '.join(fk.ref_fields) + ' in ' + fk.resource)})")
+    if not facts:
+        return None
+    return (
+        f"SELECT f.file, '' AS kind, r._row AS row, f.col AS column, 'foreign-key' AS rule, r.shown AS value, "
+        f"{quoted('r.shown')} || f.words AS message "
+        f"FROM (SELECT * FROM ({' UNION ALL '.join(refs)}) ANTI JOIN ({' UNION ALL '.join(keys)}) USING (fk, v)) r "
+        f"JOIN (VALUES {', '.join(facts)}) f(fk, file, col, words) USING (fk)"
+    )
+
+
+def _key_text(parts: list[str]) -> str:
+    """One column's text, or the texts of several columns joined by a control character."""
+    return parts[0] if len(parts) == 1 else f"concat_ws(chr(31), {', '.join(parts)})"

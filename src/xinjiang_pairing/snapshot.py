@@ -1,24 +1,27 @@
 """One version of the data package, loaded into DuckDB for comparison, from any form it is published in:
 a folder holding datapackage.json, a release CSV zip, a ``dist/<version>/`` folder, or a DuckDB file
-(whose schema is read back from ``duckdb_columns()`` and ``duckdb_constraints()``).
+(which carries its descriptor and Table Schemas in ``_package`` and ``_schemas``).
 
-Constraints are normalized to one vocabulary (required, unique, enum, pattern, minimum, maximum,
-minLength, maxLength), so that a folder and a DuckDB file of the same version compare equal.
+Every form is read through the same Table Schemas, and each field gives its constraints in one
+normalised form (``Field.normalised``), so that a folder and a DuckDB file of the same version
+compare equal. DuckDB files written before 0.3.0 hold no Table Schemas: compare their release CSV
+zip (``xinjiang-pairing fetch VERSION --file csv``) or their ``dist/<version>/`` folder, which is
+read through the zip.
 """
 
 from __future__ import annotations
 
-import re
+import json
 import tempfile
 import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .package import PACKAGE_FILE, PackageError, load_package
-from .schema_sql import DUCKDB_TYPES, cast_expr, ident, lit, read_csv_sql
+from .package import PACKAGE_FILE, Package, PackageError, load_package, package_from
+from .schema_sql import read_csv_sql, table_comment, typed_columns
+from .sql import ident, lit
 
-KINDS = ("folder", "zip", "release", "duckdb")
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 # Descriptor properties that change with every release and are not metadata changes.
 VOLATILE = {"resources", "version", "created"}
@@ -31,7 +34,7 @@ class SnapshotError(Exception):
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # the Table Schema type; the SQL type when read from a DuckDB file
+    type: str  # the Table Schema type
     sql_type: str
     constraints: dict = field(hash=False)
     description: str | None = None
@@ -60,7 +63,7 @@ class Snapshot:
     version: str | None
     schema: str  # the DuckDB schema that holds the tables
     tables: dict[str, Table]
-    metadata: dict | None = None  # descriptor properties other than VOLATILE (folders and zips)
+    metadata: dict | None = None  # descriptor properties other than VOLATILE
 
     def describe(self) -> str:
         return f"{self.path} ({self.kind}, version {self.version or 'unknown'})"
@@ -132,88 +135,26 @@ def _load_folder(con, root: Path, schema: str) -> Snapshot:
     except PackageError as e:
         raise SnapshotError(str(e)) from None
     con.execute(f"CREATE SCHEMA {ident(schema)}")
-    tables = {}
     for res in package.resources:
-        cols = ", ".join(f"{cast_expr(f)} AS {ident(f.name)}" for f in res.fields)
         try:
             con.execute(
                 f"CREATE TABLE {ident(schema)}.{ident(res.name)} AS "
-                f"SELECT {cols} FROM {read_csv_sql(res, rejects=False)}"
+                f"SELECT {typed_columns(res)} FROM {read_csv_sql(res, rejects=False)}"
             )
         except duckdb.Error as e:
             raise SnapshotError(f"cannot read {res.path}: {str(e).splitlines()[0]}") from None
-        columns = [
-            Column(
-                f.name,
-                f.type,
-                DUCKDB_TYPES.get(f.type, "VARCHAR"),
-                _field_constraints(f.constraints, f.name, res.primary_key),
-                f.description,
-            )
-            for f in res.fields
-        ]
+    return _snapshot(root, "folder", package, schema)
+
+
+def _snapshot(path: Path, kind: str, package: Package, schema: str) -> Snapshot:
+    """The tables of ``package``, loaded into ``schema``, as their Table Schemas describe them."""
+    tables = {}
+    for res in package.resources:
+        columns = [Column(f.name, f.type, f.sql_type, f.normalised(), f.description) for f in res.fields]
         fks = frozenset((fk.fields, fk.resource, fk.ref_fields) for fk in res.foreign_keys)
-        comment = res.title + (": " + res.description if res.description else "")
-        tables[res.name] = Table(res.name, columns, res.primary_key, fks, comment)
+        tables[res.name] = Table(res.name, columns, res.primary_key, fks, table_comment(res))
     metadata = {k: v for k, v in package.descriptor.items() if k not in VOLATILE}
-    return Snapshot(root, "folder", package.version or None, schema, tables, metadata)
-
-
-def _field_constraints(c: dict, name: str, primary_key: tuple[str, ...]) -> dict:
-    """A Table Schema field's constraints as the DuckDB file declares them."""
-    out: dict = {}
-    if c.get("required") or name in primary_key:
-        out["required"] = True
-    if c.get("unique") and (name,) != tuple(primary_key):
-        out["unique"] = True
-    if "enum" in c:
-        out["enum"] = frozenset(str(v) for v in c["enum"])
-    if "pattern" in c:
-        out["pattern"] = str(c["pattern"])
-    for key in ("minimum", "maximum", "minLength", "maxLength"):
-        if key in c:
-            out[key] = _number_or_text(c[key])
-    return out
-
-
-def _number_or_text(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-# CHECK constraints as schema_sql writes them, read back from duckdb_constraints().constraint_text.
-_QUOTED = r"'((?:[^']|'')*)'"
-CHECK_FORMS = [
-    ("pattern", re.compile(rf"CHECK\(regexp_full_match\(.+?, {_QUOTED}\)\)", re.S)),
-    ("enum", re.compile(r"CHECK\(\(.+? IN \((.*)\)\)\)", re.S)),
-    ("minLength", re.compile(r"CHECK\(\(length\(.+\) >= (.+)\)\)", re.S)),
-    ("maxLength", re.compile(r"CHECK\(\(length\(.+\) <= (.+)\)\)", re.S)),
-    ("minimum", re.compile(r"CHECK\(\(.+ >= (.+)\)\)", re.S)),
-    ("maximum", re.compile(r"CHECK\(\(.+ <= (.+)\)\)", re.S)),
-]
-
-
-def _literal(text: str):
-    text = text.strip()
-    m = re.fullmatch(_QUOTED, text, re.S)
-    return m.group(1).replace("''", "'") if m else _number_or_text(text)
-
-
-def parse_check(text: str) -> tuple[str, object]:
-    """(constraint, value) of a CHECK constraint; ("checks", text) for a form not known here."""
-    for key, form in CHECK_FORMS:
-        m = form.fullmatch(text)
-        if not m:
-            continue
-        if key == "pattern":
-            return key, m.group(1).replace("''", "'")
-        if key == "enum":
-            items = re.findall(rf"{_QUOTED}|([^,\s][^,]*)", m.group(1))
-            return key, frozenset(q.replace("''", "'") if q or not bare else bare.strip() for q, bare in items)
-        return key, _literal(m.group(1))
-    return "checks", text
+    return Snapshot(path, kind, package.version or None, schema, tables, metadata)
 
 
 def _load_duckdb(con, path: Path, schema: str) -> Snapshot:
@@ -224,64 +165,22 @@ def _load_duckdb(con, path: Path, schema: str) -> Snapshot:
         con.execute(f"ATTACH {lit(str(path))} AS {ident(db)} (READ_ONLY)")
     except duckdb.Error as e:
         raise SnapshotError(f"cannot open {path}: {str(e).splitlines()[0]}") from None
-    where = "database_name = ? AND schema_name = 'main' AND NOT starts_with(table_name, '_')"
-    names = con.execute(
-        f"SELECT table_name, comment FROM duckdb_tables() WHERE {where} ORDER BY table_name", [db]
-    ).fetchall()
-    cols: dict[str, list] = {}
-    for table, column, data_type, comment in con.execute(
-        f"SELECT table_name, column_name, data_type, comment FROM duckdb_columns() WHERE {where} "
-        "ORDER BY table_name, column_index",
-        [db],
-    ).fetchall():
-        cols.setdefault(table, []).append((column, data_type, comment))
-    constraints: dict[str, dict[str, dict]] = {}
-    keys: dict[str, tuple] = {}
-    fks: dict[str, set] = {}
-    for table, ctype, text, columns, ref_table, ref_columns in con.execute(
-        "SELECT table_name, constraint_type, constraint_text, constraint_column_names, referenced_table, "
-        f"referenced_column_names FROM duckdb_constraints() WHERE {where} ORDER BY constraint_index",
-        [db],
-    ).fetchall():
-        per_column = constraints.setdefault(table, {})
-        if ctype == "PRIMARY KEY":
-            keys[table] = tuple(columns)
-        elif ctype == "FOREIGN KEY":
-            fks.setdefault(table, set()).add((tuple(columns), ref_table, tuple(ref_columns)))
-        elif len(columns) == 1:
-            c = per_column.setdefault(columns[0], {})
-            if ctype == "NOT NULL":
-                c["required"] = True
-            elif ctype == "UNIQUE":
-                c["unique"] = True
-            elif ctype == "CHECK":
-                key, value = parse_check(text)
-                if key == "checks":
-                    c["checks"] = c.get("checks", frozenset()) | {value}
-                else:
-                    c[key] = value
-    listed = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = '_foreign_keys'", [db]
-    ).fetchone()[0]
-    if listed:  # every foreign key, also those of large tables that are not declared as constraints
-        fks = {}
-        for table, columns, ref_table, ref_columns in con.execute(
-            "SELECT table_name, column_names, referenced_table, referenced_columns "
-            f"FROM {ident(db)}.main._foreign_keys"
-        ).fetchall():
-            fks.setdefault(table, set()).add((tuple(columns), ref_table, tuple(ref_columns)))
+    found = {name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'", [db]).fetchall()}
+    if not {"_package", "_schemas"} <= found:
+        raise SnapshotError(
+            f"{path} holds no Table Schemas (a file written before 0.3.0): compare the release's CSV zip "
+            "instead (xinjiang-pairing fetch VERSION --file csv), or its dist/<version>/ folder"
+        )
+    descriptor = json.loads(con.execute(f"SELECT descriptor FROM {ident(db)}.main._package").fetchone()[0])
+    schemas = {name: json.loads(text) for name, text in con.execute(
+        f"SELECT table_name, table_schema FROM {ident(db)}.main._schemas").fetchall()}
+    try:
+        package = package_from(descriptor, path.parent, str(path), schemas)
+    except (PackageError, KeyError, TypeError) as e:
+        raise SnapshotError(f"{path}: its descriptor cannot be read: {e}") from None
     con.execute(f"CREATE SCHEMA {ident(schema)}")
-    tables = {}
-    for name, comment in names:
-        con.execute(f"CREATE VIEW {ident(schema)}.{ident(name)} AS SELECT * FROM {ident(db)}.main.{ident(name)}")
-        columns = [
-            Column(c, t, t, constraints.get(name, {}).get(c, {}), d) for c, t, d in cols.get(name, [])
-        ]
-        tables[name] = Table(name, columns, keys.get(name, ()), frozenset(fks.get(name, ())), comment)
-    version = None
-    has_release = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = '_release'", [db]
-    ).fetchone()[0]
-    if has_release:
-        version = con.execute(f"SELECT version FROM {ident(db)}.main._release").fetchone()[0]
-    return Snapshot(path, "duckdb", version, schema, tables)
+    for res in package.resources:
+        source = f"{ident(db)}.main.{ident(res.name)}"
+        con.execute(f"CREATE VIEW {ident(schema)}.{ident(res.name)} AS SELECT * FROM {source}")
+    return _snapshot(path, "duckdb", package, schema)

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from .package import load_package
-from .schema_sql import lit
+from .sql import lit
 
 # fault kind -> (column, SQL expression replacing the column's value in a faulty row)
 FAULTS = {
@@ -58,7 +58,8 @@ def _funding_select(rows: int, fault_every: int) -> str:
            'paragraph ' || (1 + i % 20) AS locator,
            NULL AS same_as, NULL AS conflicts_with,
            'xinhua-2023-09-22-commentary' AS source_id,
-           'about ' || (i + 1) || ' thousand yuan' AS as_reported,
+           'about ' || (i + 1) || ' thousand yuan' ||
+               CASE WHEN i % 3 = 0 THEN ' (' || (150 * (i + 1)) || ' U.S. dollars)' ELSE '' END AS as_reported,
            'stated' AS basis,
            {col('notes', "NULL")}
     FROM range({rows}) t(i)"""
@@ -77,8 +78,10 @@ def _outcomes_select(rows: int) -> str:
     FROM range({rows}) t(i)"""
 
 
-def make_package(dest: str | Path, rows: int, fault_rate: float = 0.0, source: str | Path | None = None) -> Path:
-    """Write a package to ``dest`` with ``rows`` generated rows in funding and in outcomes.
+def make_package(dest: str | Path, rows: int, fault_rate: float = 0.0, source: str | Path | None = None,
+                 large: tuple[str, ...] = ("funding", "outcomes")) -> Path:
+    """Write a package to ``dest`` with ``rows`` generated rows in each of the ``large`` tables
+    (funding, outcomes or both); the other tables are copied.
 
     Faulty rows (if any) are every ``1 / fault_rate``-th funding row, starting with the first.
     Returns ``dest``.
@@ -93,18 +96,25 @@ def make_package(dest: str | Path, rows: int, fault_rate: float = 0.0, source: s
     shutil.copy(src.root / "datapackage.json", dest / "datapackage.json")
     shutil.copytree(src.root / "schemas", dest / "schemas")
     for res in src.resources:
-        if res.name not in ("funding", "outcomes"):
+        if res.name not in large:
             shutil.copy(res.path, dest / res.rel_path)
     fault_every = round(1 / fault_rate) if fault_rate > 0 else 0
     con = duckdb.connect()
     for name, select in (("funding", _funding_select(rows, fault_every)), ("outcomes", _outcomes_select(rows))):
+        if name not in large:
+            continue
         res = src.resource(name)
         cols = ", ".join(res.field_names)
         path = dest / res.rel_path
+        made = {d[0] for d in con.execute(f"SELECT * FROM ({select}) LIMIT 0").description}
+        # a column the generator does not know is left empty; a quote repeats as_reported
+        generated = ", ".join(
+            c if c in made else f"{'as_reported' if c == 'quote' else 'NULL'} AS {c}" for c in res.field_names)
         real = f"SELECT {cols} FROM read_csv({lit(str(res.path))}, all_varchar = true, header = true)"
         # generated rows first (stable row numbers), then the real rows, which cite every source
         con.execute(
-            f"COPY (SELECT {cols} FROM ({select}) UNION ALL ({real})) TO {lit(str(path))} (HEADER, DELIMITER ',')"
+            f"COPY (SELECT {generated} FROM ({select}) UNION ALL ({real})) TO {lit(str(path))} "
+            "(HEADER, DELIMITER ',')"
         )
     con.close()
     return dest

@@ -1,0 +1,208 @@
+"""The engine behind ``validate`` and ``build``: it loads every CSV once and runs every check of the
+data (structure, cells, keys, foreign keys, rules), collecting every problem into one report.
+
+Each CSV is read once, as text, into a typed table of the schema ``into`` (in memory for
+``validate``, the new file for ``build``): every cell converted to its type, and, for a row with
+any failing cell, its text kept aside in the column ``_bad`` so that each failing cell can be
+reported with its value. Keys, foreign keys and rules then run on the typed tables, through the
+views ``typed_<name>`` (typed columns and ``_row``, the row number in the file, header = 1).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from . import rules, schema_sql
+from .package import Package, Resource
+from .report import Problem, Report, package_problem
+from .sql import ident, lit
+
+BAD = "_bad"  # the column holding the texts of a row with a failing cell, as a list
+MEMORY_LIMIT = os.environ.get("XINJIANG_PAIRING_MEMORY_LIMIT", "700MB")
+REJECT_RULES = {
+    "MISSING COLUMNS": ("missing-cell", "the row has too few cells"),
+    "TOO MANY COLUMNS": ("extra-cell", "the row has too many cells"),
+    "INVALID ENCODING": ("encoding-error", "the line is not valid UTF-8"),
+    "INVALID UNICODE": ("encoding-error", "the line is not valid UTF-8"),
+    "UNQUOTED VALUE": ("source-error", "a quoted value is not closed or is followed by other characters"),
+    "LINE SIZE OVER MAXIMUM": ("source-error", "the line is too long"),
+}
+
+
+def connect():
+    """An in-memory DuckDB for loading and checks, capped in memory (it spills to a temporary
+    folder beyond the cap), so large packages validate within a bounded footprint."""
+    import duckdb
+
+    spill = Path(tempfile.gettempdir()) / "xinjiang-pairing-duckdb"
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def loaded_table(resource: Resource) -> str:
+    return f"_load_{resource.name}"
+
+
+class DescriptorCheck:
+    """The descriptor check (``descriptor.remembered_check``) in a thread beside the data checks:
+    importing Frictionless is pure Python, while the data checks spend their time inside DuckDB,
+    which lets other threads run."""
+
+    def __init__(self, package: Package):
+        from . import descriptor
+
+        self.problems: list[Problem] = []
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self.problems = descriptor.remembered_check(package)
+            except BaseException as e:  # noqa: BLE001 - reported in result()
+                self.error = e
+
+        self.thread = threading.Thread(target=run, name="descriptor-check", daemon=True)
+        self.thread.start()
+
+    def result(self) -> list[Problem]:
+        self.thread.join()
+        if self.error is not None:
+            return [package_problem(f"the descriptor check failed: {self.error}")]
+        return self.problems
+
+
+def check_header(resource: Resource) -> list[Problem]:
+    """File-level checks done before DuckDB reads the file: present, not empty, header row."""
+    rel = resource.rel_path
+    path: Path = resource.path
+    if not path.exists():
+        return [Problem(rel, 0, "", "scheme-error", "the file does not exist")]
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if not head.strip():
+        return [Problem(rel, 0, "", "empty-file", "the file is empty: it needs at least a header row")]
+    first = head.split(b"\n", 1)[0]
+    try:
+        line = codecs.decode(first, "utf-8-sig")
+    except UnicodeDecodeError as e:
+        return [Problem(rel, 1, "", "encoding-error", f"the header row is not valid UTF-8 (byte {e.start + 1})")]
+    names = next(csv.reader([line.rstrip("\r")]))
+    expected = resource.field_names
+    if names == expected:
+        return []
+    problems = []
+    missing = [n for n in expected if n not in names]
+    extra = [n for n in names if n not in expected]
+    for n in missing:
+        problems.append(Problem(rel, 1, n, "header-error", f'the column "{n}" is missing from the header'))
+    for n in extra:
+        problems.append(
+            Problem(rel, 1, n, "header-error", f'the header has a column "{n}" that the schema does not define')
+        )
+    if not missing and not extra:
+        problems.append(
+            Problem(rel, 1, "", "header-error",
+                    "the columns are not in schema order; expected: " + ", ".join(expected))
+        )
+    return problems
+
+
+def load(con, resource: Resource, into: str) -> tuple[list[Problem], int, int]:
+    """Read the CSV once into the typed table ``<into>._load_<name>``, with the text of each row
+    that has a failing cell in ``_bad``. Returns the malformed lines as problems, the rows read
+    and the rows with a failing cell."""
+    rel = resource.rel_path
+    table = f"{into}.{ident(loaded_table(resource))}"
+    raw = "[" + ", ".join(ident(f.name) for f in resource.fields) + "]"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {schema_sql.typed_columns(resource)}, "
+            f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN {raw} END AS {BAD} "
+            f"FROM {schema_sql.read_csv_sql(resource)}"
+        )
+    except Exception as e:  # a file DuckDB cannot read at all
+        return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0
+    problems = []
+    for line, etype, csv_line in con.execute(
+        f"SELECT line, error_type, csv_line FROM rejects_{resource.name} ORDER BY line"
+    ).fetchall():
+        rule, words = REJECT_RULES.get(etype, ("source-error", etype.lower()))
+        if rule in ("missing-cell", "extra-cell") and csv_line is not None:
+            found = len(next(csv.reader([csv_line]), []))
+            words = f"the row has {found} cells, the header has {len(resource.fields)}"
+        problems.append(Problem(rel, int(line), "", rule, words))
+    rows, bad = con.execute(f"SELECT count(*), count({BAD}) FROM {table}").fetchone()
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "
+        f"SELECT rowid + 2 AS _row, * EXCLUDE ({BAD}) FROM {table}"
+    )
+    return problems, rows + len(problems), bad
+
+
+def tagged(resource: Resource, queries: list[str], kind: str = "") -> list[str]:
+    """Check queries returning (row, column, rule, value, message), each with the file and a
+    ``kind`` in front, so that the checks of every table run as one query."""
+    return [f"SELECT {lit(resource.rel_path)} AS file, {lit(kind)} AS kind, * FROM ({q})" for q in queries]
+
+
+def run_checks(con, queries: list[str], ctes: list[str] = ()) -> list[tuple[str, Problem]]:
+    """(kind, problem) for every row of the tagged ``queries``, run as one query (``ctes``: the
+    WITH clauses they use)."""
+    if not queries:
+        return []
+    sql = ("WITH " + ", ".join(ctes) + "\n" if ctes else "") + "\nUNION ALL\n".join(queries)
+    return [
+        (kind, Problem(file, int(row), column, rule, message, value))
+        for file, kind, row, column, rule, value, message in con.execute(sql).fetchall()
+    ]
+
+
+def _cell_checks(resource: Resource, into: str) -> tuple[str, list[str]]:
+    """The CTE of the rows of one table that the load set aside, and the queries for their
+    failing cells."""
+    table = f"{into}.{ident(loaded_table(resource))}"
+    bad = ident(f"bad_{resource.name}")
+    cells = ", ".join(f"{BAD}[{i + 1}] AS {ident(f.name)}" for i, f in enumerate(resource.fields))
+    cte = f"{bad} AS MATERIALIZED (SELECT rowid AS _rid, {cells} FROM {table} WHERE {BAD} IS NOT NULL)"
+    return cte, tagged(resource, schema_sql.cell_check_sql(resource, bad, "_rid + 2"), "cell")
+
+
+def check(con, package: Package, into: str = "main", today: dt.date | None = None) -> Report:
+    """Load every CSV of ``package`` into the schema ``into`` and run every data check. The report's
+    ``rows_checked`` holds the rows of every table read."""
+    report = Report()
+    loaded: list[Resource] = []
+    failing: list[Resource] = []  # loaded tables with a row that has a failing cell
+    for res in package.resources:
+        header = check_header(res)
+        if header:
+            report.extend(header)
+            continue
+        problems, report.rows_checked[res.name], bad = load(con, res, into)
+        report.extend(problems)
+        if problems:  # row numbers of later checks would be off: fix the file first
+            continue
+        loaded.append(res)
+        if bad:
+            failing.append(res)
+    # every failing cell, repeated key and dangling foreign key of every table in one query
+    views = {r.name: schema_sql.typed_view(r) for r in loaded}
+    ctes, queries = [], []
+    for res in failing:
+        cte, cells = _cell_checks(res, into)
+        ctes.append(cte)
+        queries += cells
+    for res in loaded:
+        queries += tagged(res, schema_sql.key_check_sql(res, views[res.name]))
+    foreign = schema_sql.foreign_key_sql(package, views)
+    queries += [foreign] if foreign else []
+    report.extend(p for _, p in run_checks(con, queries, ctes))
+    clean = set(views) - {r.name for r in failing}  # the tables whose every cell passes
+    report.extend(rules.run_rules(con, package, set(views), today or dt.date.today(), clean))
+    return report

@@ -1,0 +1,315 @@
+"""The one home of the Table Schema vocabulary: every type and every constraint this project
+understands is one entry of ``TYPES`` or ``CONSTRAINTS``, and a ``Field`` renders itself to every
+target from those two tables:
+
+- DuckDB: its column type and CHECK constraints (``sql_type``, ``column_sql``);
+- the cell checks over the text of a CSV cell (``cell_checks``);
+- Polars and Pandera: its dtype and checks (``polars_type``, ``pandera_column``);
+- the data dictionary: its constraints in words (``words``);
+- ``diff``: a normalised form of its constraints (``normalised``), and which direction of a change
+  is breaking (``constraint_changes``).
+
+Every other module asks the field; none reads ``constraints`` or maps a type itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .pattern_edges import may_begin_or_end_with
+from .sql import ident, lit, quoted
+
+
+@dataclass(frozen=True)
+class Type:
+    sql: str  # DuckDB type
+    pattern: str | None  # the text of a valid value fully matches this (None: any text)
+    words: str  # "<cell> is not <words>"
+    polars: str  # Polars dtype name
+    parse: str = "cast"  # how Polars reads the text: "cast", "date" or "datetime"
+
+
+TEXT = Type("VARCHAR", None, "text", "String")
+TYPES = {
+    "string": TEXT,
+    "integer": Type("BIGINT", r"[-+]?[0-9]+", "an integer", "Int64"),
+    "number": Type("DOUBLE", r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?", "a number", "Float64"),
+    "date": Type("DATE", r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date (YYYY-MM-DD)", "Date", "date"),
+    "datetime": Type("TIMESTAMP", r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z?", "a date and time",
+                     "Datetime", "datetime"),
+    "boolean": Type("BOOLEAN", r"(true|false|True|False|TRUE|FALSE)", "true or false", "Boolean"),
+    "year": Type("INTEGER", r"[0-9]{4}", "a year", "Int32"),
+}
+
+
+def _number_or_text(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def show(value) -> str:
+    """A constraint value as text: sets sorted, whole numbers without ".0"."""
+    if isinstance(value, frozenset):
+        return ", ".join(sorted(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One Table Schema constraint, in every target. ``change``: how a change of its value is
+    judged: "flag" (adding it tightens), "fewer" (fewer values tighten), "more" (more items
+    tighten), "raise" (a higher value tightens), "lower" (a lower value tightens)."""
+
+    key: str
+    change: str
+    words: Callable[[object], str]
+    normal: Callable[[object], object] = _number_or_text
+    check: Callable[[str, object], str] | None = None  # DDL CHECK condition over the typed column
+    fails: Callable[[str, str, object], str] | None = None  # cell check: (text column, typed column, value)
+    message: Callable[[str, object], str] | None = None  # SQL expression for its message
+    pandera: Callable[[object], object] | None = None  # the Pandera check (pandera.polars imported)
+    label: str = ""  # what a set change lists ("enum values", "check")
+
+
+def _pa():
+    import pandera.polars as pa
+
+    return pa
+
+
+def _bound(key: str, symbol: str, word: str, length: bool = False) -> Constraint:
+    """A lower (≥) or upper (≤) bound: of the typed value, or of the text's ``length``."""
+    lower = symbol == "≥"
+    ok, bad = (">=", "<") if lower else ("<=", ">")
+    if length:
+        return Constraint(
+            key, "raise" if lower else "lower", lambda v: f"length {symbol} {v}",
+            check=lambda col, v: f"length({col}) {ok} {int(v)}",
+            fails=lambda col, typed, v: f"length({col}) {bad} {int(v)}",
+            message=lambda col, v: f"'the value has ' || length({col}) || ' characters, {word} {int(v)}'",
+            pandera=lambda v: _pa().Check.str_length(**{"min_value" if lower else "max_value": v}),
+        )
+    return Constraint(
+        key, "raise" if lower else "lower", lambda v: f"{symbol} {v}",
+        check=lambda col, v: f"{col} {ok} {lit(v)}",
+        fails=lambda col, typed, v: f"{typed} {bad} {lit(v)}",
+        message=lambda col, v: f"{quoted(col)} || ' is {word} ' || {lit(str(v))}",
+        pandera=lambda v: (_pa().Check.ge if lower else _pa().Check.le)(v),
+    )
+
+
+CONSTRAINTS = {c.key: c for c in [
+    Constraint("required", "flag", lambda v: "required", normal=lambda v: True),
+    Constraint("unique", "flag", lambda v: "unique", normal=lambda v: True),
+    Constraint(
+        "enum", "fewer", lambda v: "one of: " + ", ".join(f"`{x}`" for x in v),
+        normal=lambda v: frozenset(str(x) for x in v),
+        check=lambda col, v: f"{col} IN ({', '.join(lit(x) for x in v)})",
+        fails=lambda col, typed, v: f"{col} IS NOT NULL AND {col} NOT IN ({', '.join(lit(str(x)) for x in v)})",
+        message=lambda col, v: f"{quoted(col)} || ' is not one of the allowed values: ' || "
+                               f"{lit(', '.join(str(x) for x in v))}",
+        pandera=lambda v: _pa().Check.isin(v), label="enum values",
+    ),
+    Constraint(
+        "pattern", "other", lambda v: f"pattern `{v}`", normal=str,
+        check=lambda col, v: f"regexp_full_match({col}, {lit(v)})",
+        fails=lambda col, typed, v: f"{col} IS NOT NULL AND NOT regexp_full_match({col}, {lit(v)})",
+        message=lambda col, v: f"{quoted(col)} || ' does not match the pattern ' || {lit(v)}",
+        pandera=lambda v: _pa().Check.str_matches("^(?:" + v.lstrip("^").rstrip("$") + ")$"),
+    ),
+    _bound("minimum", "≥", "below the minimum"),
+    _bound("maximum", "≤", "above the maximum"),
+    _bound("minLength", "≥", "shorter than", length=True),
+    _bound("maxLength", "≤", "longer than", length=True),
+    # not a Table Schema constraint: CHECK expressions of an old DuckDB file that no entry above reads
+    Constraint("checks", "more", lambda v: "checks", normal=frozenset, label="check"),
+]}
+# the order in which the data dictionary states a field's constraints
+WORDS_ORDER = ("enum", "minimum", "maximum", "minLength", "maxLength", "pattern")
+
+
+@dataclass(frozen=True)
+class CellCheck:
+    column: str
+    rule: str
+    failing: str  # SQL condition over the text columns, true when the cell fails
+    message: str  # SQL expression for the message
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    description: str = ""
+    constraints: dict = field(default_factory=dict, hash=False, compare=False)
+    in_key: bool = False  # part of the table's primary key
+    is_key: bool = False  # the table's whole primary key
+
+    @property
+    def kind(self) -> Type:
+        return TYPES.get(self.type, TEXT)
+
+    @property
+    def required(self) -> bool:
+        return bool(self.constraints.get("required"))
+
+    @property
+    def not_null(self) -> bool:
+        return self.required or self.in_key
+
+    @property
+    def unique(self) -> bool:
+        """Unique beyond being the primary key."""
+        return bool(self.constraints.get("unique")) and not self.is_key
+
+    def _valued(self):
+        """(constraint, value) for each constraint with a value check, in table order."""
+        for key, c in CONSTRAINTS.items():
+            if key in self.constraints and c.fails is not None:
+                yield c, self.constraints[key]
+
+    # DuckDB
+
+    @property
+    def sql_type(self) -> str:
+        return self.kind.sql
+
+    def cast(self, column: str | None = None) -> str:
+        col = column or ident(self.name)
+        return col if self.sql_type == "VARCHAR" else f"TRY_CAST({col} AS {self.sql_type})"
+
+    def column_sql(self) -> str:
+        """The column in CREATE TABLE: type, NOT NULL, UNIQUE and CHECK constraints."""
+        col = ident(self.name)
+        out = f"{col} {self.sql_type}"
+        if self.not_null:
+            out += " NOT NULL"
+        if self.unique:
+            out += " UNIQUE"
+        for c, value in self._valued():
+            out += f" CHECK ({c.check(col, value)})"
+        return out
+
+    def cell_checks(self) -> list[CellCheck]:
+        """Checks of a cell's text (type and constraints), as SQL over the text columns."""
+        col = ident(self.name)
+        out = []
+        if self.not_null:
+            out.append(CellCheck(self.name, "required", f"{col} IS NULL", "'a value is required'"))
+        typed = col
+        if self.kind.pattern:
+            typed = self.cast()
+            out.append(CellCheck(
+                self.name, "type-error",
+                f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, {lit(self.kind.pattern)}) OR {typed} IS NULL)",
+                f"{quoted(col)} || ' is not {self.kind.words}'",
+            ))
+        for c, value in self._valued():
+            out.append(CellCheck(self.name, c.key, c.fails(col, typed, value), c.message(col, value)))
+        return out
+
+    def may_begin_or_end_with(self, first: str, last: str) -> bool:
+        """Whether a cell that passes its enum or pattern may begin with one of ``first`` or end
+        with one of ``last`` (True when the field has neither)."""
+        enum = self.constraints.get("enum")
+        if enum is not None:
+            texts = [str(v) for v in enum if str(v)]
+            return any(t[0] in first or t[-1] in last for t in texts)
+        pattern = self.constraints.get("pattern")
+        return pattern is None or may_begin_or_end_with(pattern, first, last)
+
+    # Polars and Pandera
+
+    def polars_type(self):
+        import polars as pl
+
+        return getattr(pl, self.kind.polars)
+
+    def polars_read(self):
+        """A Polars expression turning the text column into the field's type ("" stays missing
+        only when the schema says so: the caller passes the missing values to the reader)."""
+        import polars as pl
+
+        col = pl.col(self.name)
+        if self.kind.parse == "date":
+            return col.str.to_date("%Y-%m-%d", strict=False).alias(self.name)
+        if self.kind.parse == "datetime":
+            return col.str.to_datetime(strict=False).alias(self.name)
+        if self.kind is TEXT:
+            return col
+        return col.cast(self.polars_type(), strict=False).alias(self.name)
+
+    def pandera_column(self):
+        import pandera.polars as pa
+        import polars as pl
+
+        checks = [CONSTRAINTS[key].pandera(value) for key, value in self.constraints.items()
+                  if key in CONSTRAINTS and CONSTRAINTS[key].pandera]
+        if self.unique:  # unique among non-empty values, as in SQL
+            checks.append(pa.Check(
+                lambda data: data.lazyframe.select(pl.col(data.key).is_null() | ~pl.col(data.key).is_duplicated()),
+                name="unique",
+            ))
+        return pa.Column(self.polars_type(), checks=checks, nullable=not self.not_null, unique=self.is_key,
+                         description=self.description)
+
+    # Documentation and comparison
+
+    def words(self, references: list[str] = ()) -> list[str]:
+        """The field's constraints in words, with the table's ``references`` of it (its foreign
+        keys) after required and unique."""
+        parts = ["primary key"] if self.in_key else []
+        if self.required and not self.in_key:
+            parts.append("required")
+        if self.constraints.get("unique"):
+            parts.append("unique")
+        parts += references
+        for key in WORDS_ORDER:
+            if key in self.constraints:
+                parts.append(CONSTRAINTS[key].words(self.constraints[key]))
+        return parts
+
+    def normalised(self) -> dict:
+        """The constraints as the DuckDB file declares them, in comparable form."""
+        out: dict = {}
+        if self.not_null:
+            out["required"] = True
+        if self.unique:
+            out["unique"] = True
+        for c, value in self._valued():
+            out[c.key] = c.normal(value)
+        return out
+
+
+def constraint_changes(old: dict, new: dict) -> list[tuple[bool, str]]:
+    """(tighter?, description) for each difference between two normalised constraint sets."""
+    out = []
+    for key in sorted(set(old) | set(new)):
+        o, n = old.get(key), new.get(key)
+        if o == n:
+            continue
+        c = CONSTRAINTS.get(key)
+        change = c.change if c else "other"
+        if o is None:
+            out.append((True, f"{key} added" + ("" if change == "flag" else f" ({show(n)})")))
+        elif n is None:
+            out.append((False, f"{key} removed"))
+        elif change in ("fewer", "more"):
+            tighter_side, looser_side = (o - n, n - o) if change == "fewer" else (n - o, o - n)
+            verbs = ("removed", "added") if change == "fewer" else ("added", "removed")
+            if tighter_side:
+                out.append((True, f"{c.label} {verbs[0]}: {show(tighter_side)}"))
+            if looser_side:
+                out.append((False, f"{c.label} {verbs[1]}: {show(looser_side)}"))
+        elif change in ("raise", "lower") and type(o) is type(n):
+            higher = n > o
+            word = "raised" if higher else "lowered"
+            out.append((higher == (change == "raise"), f"{key} {word} ({show(o)} -> {show(n)})"))
+        else:  # a pattern changed, or bounds that cannot be ordered: treat as tighter
+            out.append((True, f"{key} changed ({show(o)} -> {show(n)})"))
+    return out
