@@ -5,8 +5,8 @@ numbers of a row.
   separators between digits (``1,700`` and ``1，700`` read as ``1700``).
 - ``fragments``: the bits of ``as_reported`` (``a ... b`` is two bits, each taken from the quote).
 - ``numbers``: the numbers written with digits.
-- ``amounts``: every value a figure of the text can stand for, in full units: a number times the
-  unit written after it (``1.7 trillion``, ``72亿``, ``8.75万``, ``6500多万``), a number word
+- ``amounts``: every value a figure of the text can stand for, in full units: a number, or a
+  number times the unit written after it (``1.7 trillion``, ``72亿``, ``8.75万``, ``6500多万``), a number word
   (``two``, ``两``) or a number written in Chinese numerals (``近百億``, ``一千二百万``).
 """
 
@@ -91,9 +91,7 @@ def amounts(text: str | None) -> set[float]:
     units = dict((u.lower(), m) for u, m in _UNITS)
     for m in _AFTER_NUMBER.finditer(t):
         n = float(m.group(1))
-        out.add(n)
-        if m.group(2):
-            out.add(n * units[m.group(2).lower()])
+        out.add(n * units[m.group(2).lower()] if m.group(2) else n)
     for m in _WORD.finditer(t):
         out.add(float(_WORDS[m.group(1).lower()]))
     for m in _CN_RUN.finditer(t):
