@@ -136,7 +136,9 @@ def test_manifest(released):
         assert count == csv_rows(released["a"] / "data" / f"{table}.csv")
     assert [f["name"] for f in manifest["files"]] == [n for n in names(VERSION) if n not in ("manifest.json",
                                                                                              "SHA256SUMS", "site")]
-    assert manifest["site"]["entry"] == "site/index.html" and (result.folder / "site" / "index.html").is_file()
+    assert manifest["site"]["entry"] == "site/index.html"
+    home = (result.folder / "site" / "index.html").read_text(encoding="utf-8")  # offers every file with its SHA-256
+    assert all(f'href="../{f["name"]}"' in home and f["sha256"] in home for f in manifest["files"])
     for entry in manifest["files"]:
         path = result.folder / entry["name"]
         assert entry["bytes"] == path.stat().st_size

@@ -28,10 +28,16 @@
   sl.appendChild(search);
   controls.appendChild(sl);
   columns.forEach(function (c, i) {
-    var values = {};
-    rows.forEach(function (r) { var v = text(r[i]); if (v !== "") values[v] = 1; });
+    var values = {}, numeric = false;
+    rows.forEach(function (r) {
+      var v = text(r[i]);
+      if (v !== "") values[v] = 1;
+      if (typeof r[i] === "number") numeric = true;
+    });
     var keys = Object.keys(values).sort();
-    if (keys.length < 2 || keys.length > 40 || /(_en|_zh|notes|as_reported|title|url|quote)$/.test(c)) return;
+    // a filter for columns of a few categories (types, levels, programs, reliability ...)
+    if (numeric || keys.length < 2 || keys.length > 25 || keys.length > rows.length / 3 ||
+        /(_en|_zh|notes|as_reported|title|url|quote|locator|same_as|conflicts_with|date|_at_utc)$/.test(c)) return;
     var id = "filter-" + c;
     var lab = el("label", { for: id }, esc(c));
     var sel = el("select", { id: id, "data-col": String(i) });
