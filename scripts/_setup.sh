@@ -23,3 +23,4 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
+source "$ROOT/scripts/_setup_web.sh"

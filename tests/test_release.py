@@ -100,7 +100,7 @@ def repo(released, tmp_path):
 
 def names(version):
     stem = f"xinjiang-pairing-assistance-{version}"
-    return sorted([f"{stem}.duckdb", f"{stem}-csv.zip", "manifest.json", "SHA256SUMS"]
+    return sorted([f"{stem}.duckdb", f"{stem}-csv.zip", "manifest.json", "SHA256SUMS", "site"]
                   + [f"{stem}-{t}.parquet" for t in TABLES])
 
 
@@ -114,7 +114,7 @@ def test_release_writes_every_file(released):
 def test_sha256sums_is_what_sha256sum_checks(released):
     folder = released["first"].folder
     lines = (folder / "SHA256SUMS").read_text().splitlines()
-    assert [line.split("  ")[1] for line in lines] == [n for n in names(VERSION) if n != "SHA256SUMS"]
+    assert [line.split("  ")[1] for line in lines] == [n for n in names(VERSION) if n not in ("SHA256SUMS", "site")]
     for line in lines:
         digest, name = line.split("  ")
         assert re.fullmatch("[0-9a-f]{64}", digest)
@@ -139,7 +139,10 @@ def test_manifest(released):
     for table, count in manifest["tables"].items():
         assert count == csv_rows(released["a"] / "data" / f"{table}.csv")
     assert [f["name"] for f in manifest["files"]] == [n for n in names(VERSION) if n not in ("manifest.json",
-                                                                                             "SHA256SUMS")]
+                                                                                             "SHA256SUMS", "site")]
+    assert manifest["site"]["entry"] == "site/index.html"
+    home = (result.folder / "site" / "index.html").read_text(encoding="utf-8")  # offers every file with its SHA-256
+    assert all(f'href="../{f["name"]}"' in home and f["sha256"] in home for f in manifest["files"])
     for entry in manifest["files"]:
         path = result.folder / entry["name"]
         assert entry["bytes"] == path.stat().st_size
@@ -177,7 +180,7 @@ def test_csv_zip_is_the_package_with_fixed_metadata(released):
 def test_same_commit_twice_gives_the_same_bytes(released):
     a, b = released["first"].folder, released["second"].folder
     for name in names(VERSION):
-        if name.endswith(".duckdb") or name in ("manifest.json", "SHA256SUMS"):
+        if name.endswith(".duckdb") or name in ("manifest.json", "SHA256SUMS", "site"):
             continue
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 

@@ -226,6 +226,10 @@ def docs(package):
         return
     for path in write_figures(package):
         click.echo(f"wrote {path}")
+    from .site.mapping import write_docs_figures
+
+    for path in write_docs_figures(package):
+        click.echo(f"wrote {path}")
 
 
 @cli.command()
@@ -264,6 +268,21 @@ def release(package, dist, tag):
         click.echo(f"  checked by {v['name']} {v['version']}: {'valid' if v['valid'] else 'invalid'}")
     if not result.rebuild:
         click.echo(f"recorded in {result.record}: commit it")
+
+
+@cli.command()
+@_root_option
+@click.option("-d", "--database", type=click.Path(path_type=Path), help="DuckDB file (default: the built one).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Folder to write (default: PACKAGE/dist/site).")
+def site(package, database, output):
+    """Write the data explorer, a static website of the built data, to dist/site/."""
+    from .site import SiteError, build_site
+
+    try:
+        result = build_site(package, database, output)
+    except SiteError as e:
+        _fail(f"site not written: {e}")
+    click.echo(f"wrote {result.path} ({result.pages} pages, {result.files} files, {result.bytes:,} bytes)")
 
 
 def _package_version(ctx, param, value):

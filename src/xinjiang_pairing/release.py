@@ -198,7 +198,7 @@ def build_manifest(package: Package, commit: str, tables: dict[str, int], folder
             "note": DUCKDB_NOTE,
         },
         "tables": tables,
-        "files": file_entries([p for p in folder.iterdir() if p.name not in (MANIFEST, CHECKSUMS)]),
+        "files": file_entries([p for p in folder.iterdir() if p.name not in (MANIFEST, CHECKSUMS) and p.is_file()]),
     }
 
 
@@ -226,12 +226,16 @@ def write_release(package: Package, folder: Path, commit: str, tables: dict[str,
         write_parquet(con, "released", {r.name: r.primary_key for r in package.resources}, folder, version)
     finally:
         con.close()
+    from .site import write_release_site  # the data explorer, in site/, offering the files above
+
+    site = write_release_site(package.root, folder, file_entries([p for p in folder.iterdir() if p.is_file()]), db)
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest = build_manifest(package, commit, tables, folder, created)
     if validators is not None:
         manifest["validated_by"] = [v.to_manifest() for v in validators]
+    manifest["site"] = site
     write_json(folder / MANIFEST, manifest)
-    write_checksums(folder, [p.name for p in folder.iterdir()])
+    write_checksums(folder, [p.name for p in folder.iterdir() if p.is_file()])
     return manifest
 
 

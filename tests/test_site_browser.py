@@ -1,0 +1,275 @@
+"""The data explorer in a real headless Chromium, served from 127.0.0.1: every page loads without a
+console error or a request outside its folder, search narrows a table, the map opens a place's page,
+a README query in the SQL console gives the CLI's rows, no serious accessibility violation; and
+screenshots of home, map and a party page (written to dist/test-artifacts/, shown in the README
+from docs/screenshots/)."""
+
+import csv
+import functools
+import http.server
+import io
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from site_build import ROOT, built
+
+from xinjiang_pairing.cli import cli
+from xinjiang_pairing.site import node_modules
+from xinjiang_pairing.site.data import readme_queries
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = Path(os.environ.get("XINJIANG_PAIRING_ARTIFACTS", ROOT / "dist" / "test-artifacts"))
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def chromium() -> str:
+    path = os.environ.get("XINJIANG_PAIRING_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        pytest.exit("the browser tests need Chromium: apt-get install chromium "
+                    "(or set XINJIANG_PAIRING_CHROMIUM to a Chromium binary)", returncode=3)
+    return path
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    """Serves the folder above the site, so that a request leaving the site would still be answered
+    (and seen); returns the site's base URL."""
+    _, site = built()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site.parent)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/{site.name}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.exit("the browser tests need Playwright: pip install -r requirements.lock (scripts/test does)",
+                    returncode=3)
+    executable = chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page that records console errors and requests leaving the site."""
+
+    def __init__(self, browser, base: str, viewport=DESKTOP):
+        self.base = base
+        self.context = browser.new_context(viewport=viewport, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.bytes: dict[str, int] = {}
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", self._request)
+        self.page.on("response", self._response)
+
+    def _request(self, request):
+        url = request.url
+        if not (url.startswith(self.base) or url.startswith(("data:", "blob:"))):
+            self.outside.append(url)
+
+    def _response(self, response):
+        try:
+            self.bytes[response.url] = len(response.body())
+        except Exception:  # noqa: BLE001 (redirects and aborted requests have no body)
+            pass
+
+    def goto(self, path: str):
+        self.bytes.clear()
+        self.page.goto(self.base + path, wait_until="load")
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser, server):
+    w = Watched(browser, server)
+    yield w
+    w.close()
+
+
+def test_every_page_loads_without_errors_or_outside_requests(browser, server):
+    _, site = built()
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.name != "sql.html")
+    w = Watched(browser, server)
+    try:
+        for path in pages:
+            w.goto(path)
+            assert not w.errors, (path, w.errors)
+            assert not w.outside, (path, w.outside)
+    finally:
+        w.close()
+
+
+def test_first_render_and_weight(watched):
+    for path in ("index.html", "map.html", "parties/zhejiang.html"):
+        page = watched.goto(path)
+        fcp = page.evaluate("""() => new Promise(resolve => {
+            const e = performance.getEntriesByName('first-contentful-paint')[0];
+            if (e) return resolve(e.startTime);
+            new PerformanceObserver(l => resolve(l.getEntries()[0].startTime)).observe({type: 'paint', buffered: true});
+        })""")
+        assert fcp < 1000, (path, fcp)
+        if path != "map.html":
+            assert sum(watched.bytes.values()) < 500_000, (path, watched.bytes)
+
+
+def test_search_filter_sort_and_csv_download_of_a_table(watched, tmp_path):
+    page = watched.goto("tables/pairings.html")
+    status = page.locator("#table-status")
+    total = int(status.inner_text().split(" of ")[1].split()[0])
+    assert status.inner_text() == f"{total} of {total} rows"
+    page.fill("#table-search", "zhejiang")
+    page.wait_for_function("() => !document.getElementById('table-status').textContent.startsWith("
+                           f"'{total} of')")
+    shown = int(status.inner_text().split(" of ")[0])
+    assert 0 < shown < total
+    for row in page.locator("#table-rows tbody tr").all_inner_texts():
+        assert "zhejiang" in row.lower()
+    page.select_option("#filter-program_id", "round-2010")
+    page.focus("#table-rows thead th:nth-child(4) button")
+    page.keyboard.press("Enter")  # sort by the keyboard
+    assert page.locator("#table-rows thead th:nth-child(4)").get_attribute("aria-sort") == "ascending"
+    filtered = int(status.inner_text().split(" of ")[0])
+    with page.expect_download() as download:
+        page.click("#table-csv")
+    path = tmp_path / "rows.csv"
+    download.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == filtered and all(r["program_id"] == "round-2010" for r in rows)
+    assert not watched.errors and not watched.outside
+
+
+def point_inside(page, place_id: str) -> tuple[float, float]:
+    """Screen coordinates of a point inside a unit's shape (not only inside its bounding box)."""
+    return page.evaluate("""(id) => {
+        const a = document.querySelector(`#xj-map a[data-place="${id}"]`);
+        const path = a.querySelector('path');
+        const svg = path.ownerSVGElement, box = path.getBBox(), m = path.getScreenCTM();
+        for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+            const p = svg.createSVGPoint();
+            p.x = box.x + box.width * i / 20; p.y = box.y + box.height * j / 20;
+            if (path.isPointInFill(p) && document.elementFromPoint(
+                    p.matrixTransform(m).x, p.matrixTransform(m).y)?.closest('a') === a) {
+                const s = p.matrixTransform(m); return [s.x, s.y];
+            }
+        }
+        return null;
+    }""", place_id)
+
+
+def test_a_click_on_the_map_opens_the_place_page(watched):
+    page = watched.goto("map.html")
+    page.locator("#xj-map").scroll_into_view_if_needed()
+    x, y = point_inside(page, "aksu-city")
+    page.mouse.move(x, y)
+    assert "Aksu City" in page.locator("#map-info").inner_text()
+    page.mouse.click(x, y)
+    page.wait_for_url("**/places/aksu-city.html")
+    assert "Aksu City" in page.locator("h1").inner_text()
+    page = watched.goto("map.html")
+    page.focus('#xj-map a[data-place="shache-county"]')  # by keyboard: focus, then Enter
+    assert "Shache" in page.locator("#map-info").inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/places/shache-county.html")
+    assert not watched.errors and not watched.outside
+
+
+def cli_csv(sql: str, database: Path) -> list[list[str]]:
+    result = CliRunner().invoke(cli, ["query", sql, "-d", str(database), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    return list(csv.reader(io.StringIO(result.stdout)))
+
+
+def test_readme_queries_in_the_sql_console_return_the_cli_rows(watched):
+    db, _ = built()
+    page = watched.goto("sql.html")
+    page.wait_for_function("() => window.XJ_SQL_READY !== undefined")
+    page.evaluate("() => window.XJ_SQL_READY")
+    queries = readme_queries(ROOT)
+    wanted = [i for i, (_, sql) in enumerate(queries)
+              if "FROM pairings_named" in sql or "FROM meetings" in sql or "FROM places" in sql]
+    assert len(wanted) >= 3
+    for i in wanted:
+        page.evaluate("() => { window.XJ_LAST_RESULT = null; }")
+        page.click(f'button[data-example="{i}"]')  # one click: the query is filled in and run
+        page.wait_for_function("() => window.XJ_LAST_RESULT !== null", timeout=60_000)
+        result = page.evaluate("() => window.XJ_LAST_RESULT")
+        got = [result["columns"], *result["rows"]]
+        assert got == cli_csv(queries[i][1], db), queries[i][1]
+        assert page.locator("#sql-table tbody tr").count() == len(result["rows"])
+    with page.expect_download() as download:
+        page.click("#sql-csv")
+    assert download.value.suggested_filename == "query.csv"
+    assert not watched.errors, watched.errors
+    assert not watched.outside, watched.outside
+
+
+AXE_PAGES = ["index.html", "map.html", "parties/zhejiang.html", "places/kashgar-prefecture.html",
+             "sources/xinhua-2023-09-22-commentary.html", "meetings/national-meeting-08.html",
+             "tables/pairings.html", "conflicts.html", "sql.html", "places/index.html"]
+
+
+def test_no_serious_accessibility_violation(watched):
+    axe = node_modules(ROOT) / "axe-core" / "axe.min.js"
+    if not axe.is_file():
+        pytest.exit(f"the accessibility check needs axe-core: run npm ci in {ROOT}", returncode=3)
+    serious = []
+    for path in AXE_PAGES:
+        page = watched.goto(path)
+        page.add_script_tag(path=str(axe))
+        found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        serious += [(path, v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
+                    for v in found if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+
+
+def test_pages_fit_a_phone_screen(browser, server):
+    w = Watched(browser, server, viewport=PHONE)
+    try:
+        for path in ("index.html", "map.html", "parties/zhejiang.html", "tables/pairings.html", "sql.html"):
+            page = w.goto(path)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e =>
+                e.getBoundingClientRect().right > window.innerWidth + 1
+                && !(e.parentElement && e.parentElement.closest('.scroll'))).map(e => e.tagName + '.' + e.className)""")
+            assert overflow <= 1, (path, overflow, wide[:5])
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        w.goto("parties/zhejiang.html").screenshot(path=str(ARTIFACTS / "party-phone.png"))
+    finally:
+        w.close()
+
+
+def test_screenshots(watched):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name, path in (("home", "index.html"), ("map", "map.html"), ("party", "parties/zhejiang.html")):
+        page = watched.goto(path)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("home", "map", "party"):
+        assert f"(docs/screenshots/{name}.png)" in readme
+        assert (ROOT / "docs" / "screenshots" / f"{name}.png").is_file()
