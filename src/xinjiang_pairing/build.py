@@ -88,6 +88,7 @@ def _finish_tables(con, package: Package, counts: dict[str, int], max_rows: int 
     for res in large:
         table = f"out.{ident(engine.loaded_table(res))}"
         con.execute(f"ALTER TABLE {table} DROP COLUMN {engine.BAD}")
+        con.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS {engine.ROW}")
         con.execute(f"ALTER TABLE {table} RENAME TO {ident(res.name)}")
         for f in res.fields:
             if f.not_null and not f.in_key:

@@ -6,6 +6,12 @@ Each CSV is read once, as text, into a typed table of the schema ``into`` (in me
 any failing cell, its text kept aside in the column ``_bad`` so that each failing cell can be
 reported with its value. Keys, foreign keys and rules then run on the typed tables, through the
 views ``typed_<name>`` (typed columns and ``_row``, the row number in the file, header = 1).
+
+Row numbers: DuckDB keeps the order of the file when it copies a CSV as it is, but not always when
+the same statement converts the cells (at a million rows it may reorder them). So a table of up to
+``EXACT_BYTES`` is copied as text first and converted from the copy, with its row numbers; a larger
+one is read in one pass, and if any of its checks fails, the package is checked again with every
+table read the first way, so that every problem has its true row.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from .report import Problem, Report, package_problem
 from .sql import ident, lit
 
 BAD = "_bad"  # the column holding the texts of a row with a failing cell, as a list
+ROW = "_row"  # the row number in the file (header = 1)
+EXACT_BYTES = 16 * 1024 * 1024  # tables of up to this size are read in two steps, with their row numbers
 MEMORY_LIMIT = os.environ.get("XINJIANG_PAIRING_MEMORY_LIMIT", "700MB")
 REJECT_RULES = {
     "MISSING COLUMNS": ("missing-cell", "the row has too few cells"),
@@ -113,19 +121,23 @@ def check_header(resource: Resource) -> list[Problem]:
     return problems
 
 
-def load(con, resource: Resource, into: str) -> tuple[list[Problem], int, int]:
-    """Read the CSV once into the typed table ``<into>._load_<name>``, with the text of each row
-    that has a failing cell in ``_bad``. Returns the malformed lines as problems, the rows read
-    and the rows with a failing cell."""
+def load(con, resource: Resource, into: str, exact: bool) -> tuple[list[Problem], int, int]:
+    """Read the CSV into the typed table ``<into>._load_<name>``, with the text of each row that has
+    a failing cell in ``_bad``; with ``exact``, through a text copy, with the row numbers in ``_row``.
+    Returns the malformed lines as problems, the rows read and the rows with a failing cell."""
     rel = resource.rel_path
     table = f"{into}.{ident(loaded_table(resource))}"
     raw = "[" + ", ".join(ident(f.name) for f in resource.fields) + "]"
+    select = (f"{schema_sql.typed_columns(resource)}, "
+              f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN {raw} END AS {BAD}")
+    text = ident(f"text_{resource.name}")
     try:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {table} AS SELECT {schema_sql.typed_columns(resource)}, "
-            f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN {raw} END AS {BAD} "
-            f"FROM {schema_sql.read_csv_sql(resource)}"
-        )
+        if exact:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT * FROM {schema_sql.read_csv_sql(resource)}")
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 2 AS {ROW}, {select} FROM {text}")
+            con.execute(f"DROP TABLE {text}")
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {schema_sql.read_csv_sql(resource)}")
     except Exception as e:  # a file DuckDB cannot read at all
         return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0
     problems = []
@@ -138,10 +150,9 @@ def load(con, resource: Resource, into: str) -> tuple[list[Problem], int, int]:
             words = f"the row has {found} cells, the header has {len(resource.fields)}"
         problems.append(Problem(rel, int(line), "", rule, words))
     rows, bad = con.execute(f"SELECT count(*), count({BAD}) FROM {table}").fetchone()
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "
-        f"SELECT rowid + 2 AS _row, * EXCLUDE ({BAD}) FROM {table}"
-    )
+    row = "" if exact else f"rowid + 2 AS {ROW}, "
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "
+                f"SELECT {row}* EXCLUDE ({BAD}) FROM {table}")
     return problems, rows + len(problems), bad
 
 
@@ -163,19 +174,28 @@ def run_checks(con, queries: list[str], ctes: list[str] = ()) -> list[tuple[str,
     ]
 
 
-def _cell_checks(resource: Resource, into: str) -> tuple[str, list[str]]:
+def _cell_checks(resource: Resource, into: str, exact: bool) -> tuple[str, list[str]]:
     """The CTE of the rows of one table that the load set aside, and the queries for their
     failing cells."""
     table = f"{into}.{ident(loaded_table(resource))}"
     bad = ident(f"bad_{resource.name}")
     cells = ", ".join(f"{BAD}[{i + 1}] AS {ident(f.name)}" for i, f in enumerate(resource.fields))
-    cte = f"{bad} AS MATERIALIZED (SELECT rowid AS _rid, {cells} FROM {table} WHERE {BAD} IS NOT NULL)"
-    return cte, tagged(resource, schema_sql.cell_check_sql(resource, bad, "_rid + 2"), "cell")
+    row = ROW if exact else "rowid + 2"
+    cte = f"{bad} AS MATERIALIZED (SELECT {row} AS _rid, {cells} FROM {table} WHERE {BAD} IS NOT NULL)"
+    return cte, tagged(resource, schema_sql.cell_check_sql(resource, bad, "_rid"), "cell")
 
 
 def check(con, package: Package, into: str = "main", today: dt.date | None = None) -> Report:
     """Load every CSV of ``package`` into the schema ``into`` and run every data check. The report's
     ``rows_checked`` holds the rows of every table read."""
+    large = {r.rel_path for r in package.resources if r.path.is_file() and r.path.stat().st_size > EXACT_BYTES}
+    report = _check(con, package, into, today, large)
+    if any(p.row and p.file in large for p in report.problems):  # a row number may be off: again, exactly
+        report = _check(con, package, into, today, set())
+    return report
+
+
+def _check(con, package: Package, into: str, today: dt.date | None, large: set[str]) -> Report:
     report = Report()
     loaded: list[Resource] = []
     failing: list[Resource] = []  # loaded tables with a row that has a failing cell
@@ -184,7 +204,7 @@ def check(con, package: Package, into: str = "main", today: dt.date | None = Non
         if header:
             report.extend(header)
             continue
-        problems, report.rows_checked[res.name], bad = load(con, res, into)
+        problems, report.rows_checked[res.name], bad = load(con, res, into, res.rel_path not in large)
         report.extend(problems)
         if problems:  # row numbers of later checks would be off: fix the file first
             continue
@@ -195,7 +215,7 @@ def check(con, package: Package, into: str = "main", today: dt.date | None = Non
     views = {r.name: schema_sql.typed_view(r) for r in loaded}
     ctes, queries = [], []
     for res in failing:
-        cte, cells = _cell_checks(res, into)
+        cte, cells = _cell_checks(res, into, res.rel_path not in large)
         ctes.append(cte)
         queries += cells
     for res in loaded:
