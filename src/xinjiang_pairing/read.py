@@ -57,7 +57,7 @@ def polars_frame(table: str, root: str | Path | None = None):
 
     res = _resource(table, root)
     frame = pl.read_csv(res.path, infer_schema=False, null_values=list(res.missing_values),
-                        missing_utf8_is_empty_string=False, encoding="utf8")
+                        encoding="utf8")
     return frame.select(f.polars_read() for f in res.fields)
 
 
