@@ -6,7 +6,6 @@ so nothing is downloaded."""
 import functools
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ from importlib.metadata import distribution
 from pathlib import Path
 
 import pytest
+from test_wheel import copy_project
 
 import xinjiang_pairing
 from xinjiang_pairing.build import build
@@ -23,7 +23,6 @@ from xinjiang_pairing.release import write_wheel
 
 pytestmark = pytest.mark.slow  # wheels built, a web server, pip in new virtual environments
 
-PROJECT = ["pyproject.toml", "hatch_build.py", "README.md", "LICENSE", "datapackage.json"]
 RUNTIME = ["duckdb", "click"]
 BUILD = ["hatchling", "packaging", "pathspec", "pluggy", "trove-classifiers", "duckdb"]
 
@@ -50,13 +49,7 @@ def served(tmp_path_factory, root):
     (web / "wheels").mkdir()
     for name in dict.fromkeys(RUNTIME + BUILD):
         repack(name, web / "wheels")
-    project = tmp_path_factory.mktemp("pin") / "project"
-    project.mkdir()
-    for name in PROJECT:
-        shutil.copy(root / name, project / name)
-    for name in ("schemas", "data"):
-        shutil.copytree(root / name, project / name)
-    shutil.copytree(root / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    project = copy_project(root, tmp_path_factory.mktemp("pin") / "project")
     db = project / "release.duckdb"
     assert build(project, db, commit="test").report.valid
     (web / "dist").mkdir()

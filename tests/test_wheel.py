@@ -25,9 +25,8 @@ def build_wheel(project: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory, root):
-    path = tmp_path_factory.mktemp("wheel") / "project"
+def copy_project(root: Path, path: Path) -> Path:
+    """The files a wheel is built from: the Python package and the data package."""
     path.mkdir()
     for name in PROJECT:
         shutil.copy(root / name, path / name)
@@ -35,6 +34,11 @@ def project(tmp_path_factory, root):
         shutil.copytree(root / name, path / name)
     shutil.copytree(root / "src", path / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     return path
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, root):
+    return copy_project(root, tmp_path_factory.mktemp("wheel") / "project")
 
 
 def test_a_source_build_builds_its_duckdb_file(project):
