@@ -73,7 +73,7 @@ def test_changed_cell_is_patch_with_old_and_new_value(old, pkg):
     assert changed == [{
         "key": {"funding_id": first["funding_id"]},
         "cells": {
-            "amount": {"old": str(float(first["amount"])), "new": "12.5"},
+            "amount": {"old": f"{float(first['amount']):.2f}", "new": "12.50"},  # money is exact: DECIMAL(38, 2)
             "notes": {"old": first["notes"] or None, "new": "Corrected."},
         },
     }]

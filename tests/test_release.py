@@ -100,7 +100,7 @@ def repo(released, tmp_path):
 
 def names(version):
     stem = f"xinjiang-pairing-assistance-{version}"
-    return sorted([f"{stem}.duckdb", f"{stem}-csv.zip", "manifest.json", "SHA256SUMS", "site"]
+    return sorted([f"{stem}.duckdb", f"{stem}-csv.zip", f"{stem}.xlsx", "manifest.json", "SHA256SUMS", "site"]
                   + [f"{stem}-{t}.parquet" for t in TABLES])
 
 
@@ -479,3 +479,29 @@ def test_before_1_0_a_minor_bump_may_carry_breaking_changes():
     assert covered_level((0, 1, 0), (0, 1, 1)) == "patch"
     assert covered_level((1, 0, 0), (1, 1, 0)) == "minor"
     assert covered_level((0, 9, 0), (1, 0, 0)) == "major"
+
+
+def test_release_of_the_publisher_carries_its_wheel(tmp_path, root):
+    """A repository with the Python package (src/, hatch_build.py) releases its wheel too: in
+    dist/<version>/, in the manifest and in SHA256SUMS; it carries the release's DuckDB file."""
+    path = tmp_path / "publisher"
+    path.mkdir()
+    for name in FILES + ["hatch_build.py"]:
+        shutil.copy(root / name, path / name)
+    for name in FOLDERS:
+        shutil.copytree(root / name, path / name)
+    shutil.copytree(root / "src", path / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.name", "Test")
+    git(path, "config", "user.email", "test@example.org")
+    version = xinjiang_pairing.__version__  # the package's version is the data's
+    set_version(path, version)
+    commit(path, "package")
+    result = release(path)
+    wheel = f"xinjiang_pairing_assistance-{version}-py3-none-any.whl"
+    assert (result.folder / wheel).is_file()
+    assert result.manifest["wheel"]["name"] == wheel
+    assert wheel in [f["name"] for f in result.manifest["files"]]
+    assert f"  {wheel}" in (result.folder / "SHA256SUMS").read_text()
+    with zipfile.ZipFile(result.folder / wheel) as zf:
+        assert "xinjiang_pairing/data/xinjiang-pairing-assistance.duckdb" in zf.namelist()

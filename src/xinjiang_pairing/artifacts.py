@@ -17,9 +17,18 @@ from .sql import ident, lit
 
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
-# What the CSV zip holds besides the descriptor's data: files, then folders (all their files).
-ZIP_FILES = ("datapackage.json", "README.md", "LICENSE", "LICENSE-DATA", "CITATION.cff", "CHANGELOG.md")
-ZIP_FOLDERS = ("schemas", "data")
+# What the CSV zip holds besides its generated README.md (the dataset README, see dataset_readme.py):
+# files (name in the zip: file in the package folder), then folders (all their files).
+ZIP_FILES = {
+    "datapackage.json": "datapackage.json",
+    "LICENSE": "LICENSE",
+    "LICENSE-DATA": "LICENSE-DATA",
+    "CITATION.cff": "CITATION.cff",
+    "CHANGELOG.md": "CHANGELOG.md",
+    "data-dictionary.md": "docs/data-dictionary.md",
+}
+ZIP_FOLDERS = {"schemas": "schemas", "data": "data", "figures": "docs/figures"}
+ZIP_SKIP = (".svg",)  # the pictures go in as PNG, which every viewer opens
 # Fixed entry metadata, so that the same files always give the same zip bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ZIP_MODE = 0o100644
@@ -30,11 +39,16 @@ DUCKDB_NOTE = (
 
 
 def file_name(version: str, kind: str) -> str:
-    """The name of a release file: ``duckdb``, ``csv`` (the zip) or ``parquet:<table>``."""
+    """The name of a release file: ``duckdb``, ``csv`` (the zip), ``xlsx`` (the workbook), ``wheel``
+    (the Python package with the data) or ``parquet:<table>``."""
     if kind == "duckdb":
         return f"{STEM}-{version}.duckdb"
     if kind == "csv":
         return f"{STEM}-{version}-csv.zip"
+    if kind == "xlsx":
+        return f"{STEM}-{version}.xlsx"
+    if kind == "wheel":
+        return f"{STEM.replace('-', '_')}-{version}-py3-none-any.whl"
     table = kind.removeprefix("parquet:")
     if kind.startswith("parquet:") and table and "/" not in table:
         return f"{STEM}-{version}-{table}.parquet"
@@ -50,35 +64,60 @@ def sha256(path: Path) -> str:
 
 
 def zip_members(root: Path) -> list[tuple[str, Path]]:
-    """(name inside the zip, file) for every file the CSV zip holds, sorted by name."""
-    members = [(name, root / name) for name in ZIP_FILES if (root / name).is_file()]
-    for folder in ZIP_FOLDERS:
-        for path in (root / folder).rglob("*"):
-            rel = path.relative_to(root)
-            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-                members.append((rel.as_posix(), path))
+    """(name inside the zip, file) for every file of the package folder the CSV zip holds, sorted."""
+    members = [(name, root / rel) for name, rel in ZIP_FILES.items() if (root / rel).is_file()]
+    for name, rel in ZIP_FOLDERS.items():
+        for path in (root / rel).rglob("*"):
+            inner = path.relative_to(root / rel)
+            if path.is_file() and not any(p.startswith(".") for p in inner.parts) and path.suffix not in ZIP_SKIP:
+                members.append((f"{name}/{inner.as_posix()}", path))
     return sorted(members)
+
+
+def zip_entries(root: Path) -> list[tuple[str, bytes]]:
+    """(name inside the zip, bytes) of the CSV zip: the package's files and the generated README."""
+    from .dataset_readme import render
+
+    entries = [(name, path.read_bytes()) for name, path in zip_members(root)]
+    names = {name for name, _ in entries}
+    entries.append(("README.md", render(root, names).encode("utf-8")))
+    return sorted(entries)
 
 
 def write_csv_zip(root: Path, path: Path, folder: str) -> None:
     """Zip the package under ``folder/`` with fixed dates, permissions and compression."""
     with zipfile.ZipFile(path, "w") as zf:
-        for name, src in zip_members(root):
+        for name, data in zip_entries(root):
             info = zipfile.ZipInfo(f"{folder}/{name}", date_time=ZIP_DATE)
             info.create_system = 3  # Unix, so that the permissions below are read
             info.external_attr = ZIP_MODE << 16
-            zf.writestr(info, src.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
-def write_parquet(con, database: str, tables: dict[str, tuple[str, ...]], out: Path, version: str) -> list[Path]:
-    """One zstd Parquet file per table of ``database``, rows ordered by primary key."""
+def parquet_metadata(package, res) -> dict[str, str]:
+    """The key-value metadata of a table's Parquet file: what a Parquet reader needs to document it."""
+    return {
+        "package": package.name,
+        "version": package.version,
+        "table": res.name,
+        "title": res.title or "",
+        "description": res.description or "",
+        "table_schema": json.dumps(res.schema or {}, ensure_ascii=False, sort_keys=True),
+        "licenses": json.dumps(package.descriptor.get("licenses", []), ensure_ascii=False, sort_keys=True),
+    }
+
+
+def write_parquet(con, database: str, package, out: Path) -> list[Path]:
+    """One zstd Parquet file per table of ``database``, rows ordered by primary key, with the package
+    version, the table's description and its Table Schema as key-value metadata."""
     paths = []
-    for table, key in tables.items():
-        path = out / file_name(version, f"parquet:{table}")
-        order = ", ".join(ident(k) for k in key) if key else "ALL"
+    for res in package.resources:
+        path = out / file_name(package.version, f"parquet:{res.name}")
+        order = ", ".join(ident(k) for k in res.primary_key) if res.primary_key else "ALL"
+        meta = ", ".join(f"{lit(k)}: {lit(v)}" for k, v in parquet_metadata(package, res).items())
         con.execute(
-            f"COPY (SELECT * FROM {ident(database)}.{ident(table)} ORDER BY {order}) "
-            f"TO {lit(str(path))} (FORMAT parquet, COMPRESSION zstd)"
+            f"COPY (SELECT * FROM {ident(database)}.{ident(res.name)} ORDER BY {order}) "
+            f"TO {lit(str(path))} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{meta}}})"
         )
         paths.append(path)
     return paths

@@ -118,8 +118,8 @@ def _write_metadata(con, package: Package, counts: dict[str, int], declared: dic
     names = {r.name for r in package.resources}
     for view in VIEWS:
         if set(view.needs) <= names:
-            con.execute(f"CREATE VIEW {ident(view.name)} AS {view.sql}")
-            con.execute(f"COMMENT ON VIEW {ident(view.name)} IS {lit(view.description)}")
+            for stmt in view.statements():  # CREATE VIEW, its comment and its columns' comments
+                con.execute(stmt)
     duckdb_version = con.execute("SELECT version()").fetchone()[0]
     con.execute(
         "CREATE TABLE _release AS SELECT "

@@ -38,7 +38,8 @@ def render(package: Package) -> str:
         "`outcome_figures`.",
         "",
         "Types: `string` is text (VARCHAR in DuckDB), `integer` BIGINT, `number` DOUBLE, `date` DATE "
-        "(YYYY-MM-DD). An empty CSV cell is a missing value (NULL).",
+        "(YYYY-MM-DD). Money (`amount`, `amount_usd_reported`) is exact: DECIMAL(38, 2) in DuckDB and "
+        "Parquet, never a binary float. An empty CSV cell is a missing value (NULL).",
         "",
         "## Tables",
         "",
@@ -69,7 +70,7 @@ def render(package: Package) -> str:
         lines.append(f"- {rule.description} (`{rule.code}`)")
     lines += ["", "## Views in the DuckDB file", ""]
     for v in VIEWS:
-        lines.append(f"- `{v.name}`: {v.description}")
+        lines.append(f"- [`{v.name}`](#view-{v.name.replace('_', '-')}): {v.description}")
     lines += [
         "- `_release`: package name and version, build time, git commit, DuckDB version, storage "
         "version and block size of the file.",
@@ -77,8 +78,12 @@ def render(package: Package) -> str:
         "- `_foreign_keys`: every foreign key (table, columns, referenced table and columns), and whether it "
         f"is declared as a DuckDB constraint in the file (tables over {FOREIGN_KEY_MAX_ROWS:,} rows: not "
         "unless built with `--all-foreign-keys`).",
-        "",
     ]
+    for v in VIEWS:
+        lines += ["", f"### View {v.name}", "", v.description, "", f"Needs the tables {', '.join(v.needs)}.",
+                  "", "| column | description |", "|---|---|"]
+        lines += [f"| `{c}` | {_cell(text)} |" for c, text in v.columns]
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -276,7 +276,7 @@ def _comparable(alias: str, col: Column, other: Column) -> str:
     """An expression for ``col`` that compares equal to ``other`` when the values are the same."""
     if col.sql_type == other.sql_type:
         return f"{alias}.{ident(col.name)}"
-    if col.sql_type in NUMERIC and other.sql_type in NUMERIC:
+    if all(t in NUMERIC or t.startswith("DECIMAL") for t in (col.sql_type, other.sql_type)):
         return f"CAST({alias}.{ident(col.name)} AS DOUBLE)"
     return _as_text(alias, col.name)
 

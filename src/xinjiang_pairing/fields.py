@@ -5,6 +5,8 @@ target from those two tables:
 - DuckDB: its column type and CHECK constraints (``sql_type``, ``column_sql``);
 - the cell checks over the text of a CSV cell (``cell_checks``);
 - Polars and Pandera: its dtype and checks (``polars_type``, ``pandera_column``);
+- other clients: its pandas dtype and R column class (``pandas_dtype``, ``r_class``), for the typed
+  reader and the snippets of the dataset README;
 - the data dictionary: its constraints in words (``words``);
 - ``diff``: a normalised form of its constraints (``normalised``), and which direction of a change
   is breaking (``constraint_changes``).
@@ -14,6 +16,7 @@ Every other module asks the field; none reads ``constraints`` or maps a type its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,21 +29,33 @@ class Type:
     sql: str  # DuckDB type
     pattern: str | None  # the text of a valid value fully matches this (None: any text)
     words: str  # "<cell> is not <words>"
-    polars: str  # Polars dtype name
+    polars: str  # Polars dtype name, with its arguments if any ("Decimal(38, 2)")
     parse: str = "cast"  # how Polars reads the text: "cast", "date" or "datetime"
+    pandas: str = "str"  # pandas dtype ("date": parsed with parse_dates)
+    r: str = "character"  # R's column class (read.csv's colClasses)
 
 
 TEXT = Type("VARCHAR", None, "text", "String")
 TYPES = {
     "string": TEXT,
-    "integer": Type("BIGINT", r"[-+]?[0-9]+", "an integer", "Int64"),
-    "number": Type("DOUBLE", r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?", "a number", "Float64"),
-    "date": Type("DATE", r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date (YYYY-MM-DD)", "Date", "date"),
+    "integer": Type("BIGINT", r"[-+]?[0-9]+", "an integer", "Int64", pandas="Int64", r="integer"),
+    "number": Type("DOUBLE", r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?", "a number", "Float64",
+                   pandas="Float64", r="numeric"),
+    "date": Type("DATE", r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date (YYYY-MM-DD)", "Date", "date", pandas="date",
+                 r="Date"),
     "datetime": Type("TIMESTAMP", r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z?", "a date and time",
-                     "Datetime", "datetime"),
-    "boolean": Type("BOOLEAN", r"(true|false|True|False|TRUE|FALSE)", "true or false", "Boolean"),
-    "year": Type("INTEGER", r"[0-9]{4}", "a year", "Int32"),
+                     "Datetime", "datetime", pandas="date", r="POSIXct"),
+    "boolean": Type("BOOLEAN", r"(true|false|True|False|TRUE|FALSE)", "true or false", "Boolean",
+                    pandas="boolean", r="logical"),
+    "year": Type("INTEGER", r"[0-9]{4}", "a year", "Int32", pandas="Int32", r="integer"),
 }
+# Money: a ``number`` field named ``amount`` or ``amount_<something>`` holds an amount of money, which
+# is exact everywhere (DuckDB and Parquet DECIMAL, Polars Decimal), as a Table Schema number is a
+# decimal number: never a binary float that rounds. At most 2 decimals (cents, fen), 36 digits.
+MONEY = Type("DECIMAL(38, 2)", r"[-+]?([0-9]{1,36}(\.[0-9]{0,2})?|\.[0-9]{1,2})",
+             "an amount of money (a number with at most 2 decimals)", "Decimal(38, 2)", pandas="Float64",
+             r="numeric")
+MONEY_NAME = re.compile(r"amount(_\w+)?")
 
 
 def _number_or_text(value):
@@ -152,7 +167,19 @@ class Field:
 
     @property
     def kind(self) -> Type:
+        if self.type == "number" and MONEY_NAME.fullmatch(self.name):
+            return MONEY
         return TYPES.get(self.type, TEXT)
+
+    @property
+    def pandas_dtype(self) -> str:
+        """The pandas dtype of the column ("date": a column for ``parse_dates``)."""
+        return self.kind.pandas
+
+    @property
+    def r_class(self) -> str:
+        """R's column class for ``read.csv(colClasses = ...)``."""
+        return self.kind.r
 
     @property
     def required(self) -> bool:
@@ -228,7 +255,9 @@ class Field:
     def polars_type(self):
         import polars as pl
 
-        return getattr(pl, self.kind.polars)
+        name, _, args = self.kind.polars.partition("(")
+        dtype = getattr(pl, name)
+        return dtype(*(int(a) for a in args.rstrip(")").split(","))) if args else dtype
 
     def polars_read(self):
         """A Polars expression turning the text column into the field's type ("" stays missing

@@ -40,10 +40,17 @@ from .build import STORAGE_VERSION, build, write_database
 from .gitrepo import git
 from .package import Package, PackageError, load_package
 from .sql import lit
+from .workbook import write_xlsx
 
 RELEASES = "releases"
 PACKAGE_PATHS = ("datapackage.json", "schemas", "data")  # the package, as the semver gate compares it
-RELEASED_PATHS = tuple(dict.fromkeys(PACKAGE_PATHS + ZIP_FILES + ZIP_FOLDERS + (".zenodo.json",)))  # committed
+# The Python package that the wheel of a release is built from (with the release's DuckDB file).
+WHEEL_PATHS = ("pyproject.toml", "hatch_build.py", "src", "README.md", "LICENSE")
+RELEASED_PATHS = tuple(dict.fromkeys(PACKAGE_PATHS + tuple(ZIP_FILES.values()) + tuple(ZIP_FOLDERS.values())
+                                     + ("README.md", ".zenodo.json") + WHEEL_PATHS))  # committed
+# Environment variable that hands the hook of hatch_build.py the DuckDB file to put in the wheel.
+WHEEL_DATABASE_ENV = "XINJIANG_PAIRING_WHEEL_DATABASE"
+NOT_REPRODUCIBLE = (".duckdb", ".whl")  # the wheel carries the DuckDB file
 READABLE_BY = "DuckDB 1.5.x and 2.x"
 
 
@@ -179,6 +186,27 @@ def check_bump(root: Path, previous: tuple, version: tuple[int, int, int]) -> No
         )
 
 
+def write_wheel(source: Path, db: Path, folder: Path) -> Path | None:
+    """Build the wheel of the Python package at ``source`` carrying ``db`` and the data package; None
+    when ``source`` holds no Python package (a data package without the publisher)."""
+    if not (source / "hatch_build.py").is_file() or not (source / "src" / "xinjiang_pairing").is_dir():
+        return None
+    from hatchling.builders.wheel import WheelBuilder
+
+    before = os.environ.get(WHEEL_DATABASE_ENV)
+    os.environ[WHEEL_DATABASE_ENV] = str(db)
+    try:
+        built = list(WheelBuilder(str(source)).build(directory=str(folder), versions=["standard"]))
+    except Exception as e:  # noqa: BLE001 - the hook's message is the reason
+        raise ReleaseRefused(f"the wheel could not be built: {e}") from None
+    finally:
+        if before is None:
+            os.environ.pop(WHEEL_DATABASE_ENV, None)
+        else:
+            os.environ[WHEEL_DATABASE_ENV] = before
+    return Path(built[0])
+
+
 def build_manifest(package: Package, commit: str, tables: dict[str, int], folder: Path, created: str) -> dict:
     import duckdb
 
@@ -203,10 +231,11 @@ def build_manifest(package: Package, commit: str, tables: dict[str, int], folder
 
 
 def write_release(package: Package, folder: Path, commit: str, tables: dict[str, int] | None = None,
-                  validators: list | None = None) -> dict:
+                  validators: list | None = None, source: Path | None = None) -> dict:
     """Write every release file of ``package`` into ``folder``. The DuckDB file is built there
     unless it already is (``tables``: its row counts), and the CSV zip is written unless it already
-    is. ``validators``: the results of the validators that checked these files, for the manifest."""
+    is. ``validators``: the results of the validators that checked these files, for the manifest.
+    ``source``: the folder the package was staged from; its Python package gives the wheel."""
     import duckdb
 
     version = package.version
@@ -223,9 +252,11 @@ def write_release(package: Package, folder: Path, commit: str, tables: dict[str,
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH {lit(str(db))} AS released (READ_ONLY)")
-        write_parquet(con, "released", {r.name: r.primary_key for r in package.resources}, folder, version)
+        write_parquet(con, "released", package, folder)
+        write_xlsx(con, "released", package, folder / file_name(version, "xlsx"))
     finally:
         con.close()
+    wheel = write_wheel(source or package.root, db, folder)
     from .site import write_release_site  # the data explorer, in site/, offering the files above
 
     site = write_release_site(package.root, folder, file_entries([p for p in folder.iterdir() if p.is_file()]), db)
@@ -234,6 +265,13 @@ def write_release(package: Package, folder: Path, commit: str, tables: dict[str,
     if validators is not None:
         manifest["validated_by"] = [v.to_manifest() for v in validators]
     manifest["site"] = site
+    if wheel is not None:
+        manifest["wheel"] = {
+            "name": wheel.name,
+            "requires": "duckdb>=1.5 and click (connect() needs only DuckDB)",
+            "byte_reproducible": False,
+            "note": "The wheel carries the DuckDB file of the release, so it is not byte-reproducible either.",
+        }
     write_json(folder / MANIFEST, manifest)
     write_checksums(folder, [p.name for p in folder.iterdir() if p.is_file()])
     return manifest
@@ -269,7 +307,7 @@ def check_and_write(source: Path, staging: Path, commit: str, today: dt.date | N
             raise ReleaseRefused(f"validation failed: {refused}")
         if then_check:
             then_check()
-        return write_release(staged, staging, commit, built.tables, results)
+        return write_release(staged, staging, commit, built.tables, results, source)
     finally:
         shutil.rmtree(staged_root.parent, ignore_errors=True)
 
@@ -288,7 +326,7 @@ def reproduce(root: Path, version: str, record: Path, staging: Path, today: dt.d
         manifest = check_and_write(Path(tmp), staging, commit, today)
     for entry in manifest["files"]:
         name = entry["name"]
-        if name.endswith(".duckdb"):
+        if name.endswith(NOT_REPRODUCIBLE):
             continue
         if files.get(name) != entry["sha256"]:
             raise ReleaseRefused(

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..views import VIEWS as ALL_VIEWS
+
 # Entity pages: table -> (folder, key column)
 ENTITIES = {
     "parties": ("parties", "party_id"),
@@ -27,7 +29,7 @@ LINK_COLUMNS = {
     "meeting_id": "meetings",
 }
 FACT_TABLES = ("funding", "outcomes", "pairings", "meetings", "programs")
-VIEWS = ("pairings_named", "funding_figures", "outcome_figures", "conflicts")
+VIEWS = tuple(v.name for v in ALL_VIEWS)
 COUNTY_LEVELS = ("county", "autonomous_county", "county_level_city", "district")
 
 
