@@ -144,7 +144,7 @@ def aid_funds_data(package: Package) -> list[dict]:
 def draw_aid_funds(package: Package) -> list[Path]:
     plt = _setup()
     rows = aid_funds_data(package)
-    fig, ax = plt.subplots(figsize=(9, 5.5))
+    fig, ax = plt.subplots(figsize=(9, max(5.5, 0.2 * len(rows))))  # room for one label per figure
     label_y: list[float] = []  # keep labels of figures at similar heights apart
     span = max((r["amount_bn"] for r in rows), default=1)
     for r in sorted(rows, key=lambda r: r["amount_bn"]):
@@ -171,6 +171,7 @@ def draw_aid_funds(package: Package) -> list[Path]:
     ax.grid(axis="y", alpha=0.3)
     if rows:
         ax.set_xlim(min(r["start"] for r in rows) - 1, max(r["end"] for r in rows) + 9)
+        ax.set_ylim(0, max(r["label_y"] for r in rows) + span * 0.05)  # every label inside the axes
     paths = _save(fig, package, "aid-funds")
     plt.close(fig)
     return paths

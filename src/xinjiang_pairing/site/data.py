@@ -79,7 +79,8 @@ def load(root: Path, database: Path) -> SiteData:
             tables[name] = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
         for t, c, ty in con.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() "
                                     "WHERE NOT internal ORDER BY table_name, column_index").fetchall():
-            types.setdefault(t, {})[c] = ty
+            # the browser's engine has no JSON extension offline: a JSON column is text there
+            types.setdefault(t, {})[c] = "VARCHAR" if ty == "JSON" else ty
         comments = {(t, c): cm for t, c, cm in con.execute(
             "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE comment IS NOT NULL").fetchall()}
         descriptions = {t: cm for t, cm in con.execute(
