@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import TODAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,8 +21,6 @@ from xinjiang_pairing.build import OutputError, build, remove_stale
 from xinjiang_pairing.cli import cli
 from xinjiang_pairing.download import FetchError, fetch, normalize_version
 from xinjiang_pairing.validate import validate_package
-
-from conftest import TODAY
 
 SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "x", "type": "number"},
                      {"name": "ok", "type": "boolean"}], "primaryKey": ["id"]}
