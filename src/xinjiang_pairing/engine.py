@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import os
 import tempfile
 import threading
@@ -184,7 +185,8 @@ def load(con, resource: Resource, into: str) -> tuple[list[Problem], int, int]:
     ).fetchall():
         rule, words = REJECT_RULES.get(etype, ("source-error", etype.lower()))
         if rule in ("missing-cell", "extra-cell") and csv_line is not None:
-            found = len(next(csv.reader([csv_line]), []))
+            records = [r for r in csv.reader(io.StringIO(csv_line, newline="")) if r]
+            found = len(records[0]) if records else 0
             words = f"the row has {found} cells, the header has {len(resource.fields)}"
         problems.append(Problem(rel, int(line), "", rule, words))
     rows, bad = con.execute(f"SELECT count(*), count({BAD}) FROM {table}").fetchone()
