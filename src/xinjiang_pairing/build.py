@@ -11,7 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import signal
+import stat
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +39,99 @@ SMALL_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, SMALL_PACKAGE_BYTES = 16384, 262144, 64 * 
 # where the load put them: their primary key and NOT NULL columns are declared, their foreign keys
 # are listed in _foreign_keys and their other constraints are in _schemas, all checked.
 FOREIGN_KEY_MAX_ROWS = 100_000
+
+
+class OutputError(Exception):
+    """The output cannot be written where asked: a one-line refusal, nothing written."""
+
+
+def check_output(path: Path) -> None:
+    """Refuse an output that is not a regular file (a device, a folder, a link, a pipe) or whose
+    folder cannot be written: only regular files are ever written or replaced."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise OutputError(f"{path}: {e.strerror or e}") from None
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode):
+            raise OutputError(f"{path} is a symbolic link: give the path of a regular file")
+        if stat.S_ISDIR(st.st_mode):
+            raise OutputError(f"{path} is a folder: give the path of a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise OutputError(f"{path} is not a regular file (a device, a pipe or a socket): refused")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"{parent} is not a folder")
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"the folder {parent} cannot be written")
+
+
+def temporary_path(path: Path) -> Path:
+    """The temporary file beside ``path`` that this process writes and then renames."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def remove_stale(path: Path) -> list[Path]:
+    """Remove the temporary files beside ``path`` left by runs that no longer run (a process
+    killed with SIGKILL, a machine that lost power). Returns those removed."""
+    removed = []
+    pattern = re.compile(re.escape(f".{path.name}.") + r"(\d+)\.tmp(\.wal)?")
+    try:
+        candidates = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for p in candidates:
+        m = pattern.fullmatch(p.name)
+        if not m or int(m[1]) == os.getpid() or _alive(int(m[1])):
+            continue
+        try:
+            if p.is_file() and not p.is_symlink():
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+class Stopped(BaseException):
+    """A termination signal arrived: unwind (removing temporary files) and stop."""
+
+
+@contextmanager
+def signals_stop() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP unwind like Ctrl-C (SIGINT), so that every
+    ``finally`` and ``except BaseException`` runs and removes temporary files. Only in the main
+    thread (elsewhere signals cannot be handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Stopped(f"stopped by signal {signal.Signals(signum).name}")
+
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[sig] = signal.signal(sig, stop)
+        except (OSError, ValueError):
+            pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def block_size(csv_bytes: int) -> int:
@@ -212,26 +311,39 @@ def build(root: str | Path | None = None, out: str | Path | None = None, today: 
     - every check passes: the finished file replaces the output file atomically; the result holds
       its path and the row count of every table.
 
-    An interruption or an error deletes the new file. ``all_foreign_keys``: declare foreign keys
+    An output that is not a regular file, or that cannot be written, raises ``OutputError`` before
+    anything is read. An interruption (SIGINT, SIGTERM, SIGHUP) or an error deletes the new file;
+    temporary files left by a killed run are removed by the next build. ``all_foreign_keys``: declare foreign keys
     on large tables too (see ``FOREIGN_KEY_MAX_ROWS``).
     """
     try:
         package = load_package(root)
     except PackageError as e:
-        return BuildResult(Report([package_problem(str(e))]))
-    descriptor_check = engine.DescriptorCheck(package)  # beside the load
+        return BuildResult(Report(e.problems or [package_problem(str(e))]))
     path = Path(out) if out else package.root / "dist" / DB_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    check_output(path)
     try:
-        report = write_database(package, tmp, head_commit(package.root) if commit is None else commit, today,
-                                all_foreign_keys)
-        report.extend(descriptor_check.result())
-    except BaseException:
-        _remove(tmp)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"the folder {path.parent} cannot be made: {e.strerror or e}") from None
+    remove_stale(path)
+    descriptor_check = engine.DescriptorCheck(package)  # beside the load
+    tmp = temporary_path(path)
+    with signals_stop():
+        try:
+            report = write_database(package, tmp, head_commit(package.root) if commit is None else commit, today,
+                                    all_foreign_keys)
+            report.extend(descriptor_check.result())
+            if report.valid:
+                check_output(path)  # again: the target may have changed during the build
+                os.replace(tmp, path)
+        except OSError as e:
+            _remove(tmp)
+            raise OutputError(f"{path} was not written: {e.strerror or e}") from None
+        except BaseException:
+            _remove(tmp)
+            raise
     if not report.valid:
         _remove(tmp)
         return BuildResult(report)
-    os.replace(tmp, path)
     return BuildResult(report, path, dict(report.rows_checked))

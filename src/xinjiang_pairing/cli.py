@@ -30,7 +30,50 @@ def _fail(message: str, code: int = EXIT_INVALID):
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# which extra of the package brings a module that a command imports on demand
+EXTRAS = {"pooch": "fetch", "requests": "fetch", "pandera": "pandera", "polars": "pandera",
+          "matplotlib": "charts", "frictionless": "frictionless", "pyarrow": "pandera"}
+
+
+class Commands(click.Group):
+    """The one error path: every expected failure of every command (bad input, I/O, a missing
+    optional dependency, an interrupt) becomes one line on stderr and exit 1; usage errors exit 2
+    (click). ``XINJIANG_PAIRING_DEBUG=1`` shows the traceback of an unexpected error."""
+
+    def invoke(self, ctx):
+        import os
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted: nothing was written")
+        except ModuleNotFoundError as e:
+            top = (e.name or "").split(".")[0]
+            extra = EXTRAS.get(top)
+            hint = f"pip install 'xinjiang-pairing-assistance[{extra}]'" if extra else "reinstall the package"
+            _fail(f"this command needs the optional package {top or e}: {hint}")
+        except Exception as e:
+            if os.environ.get("XINJIANG_PAIRING_DEBUG"):
+                raise
+            _fail(_one_line(e))
+        except BaseException as e:  # a termination signal turned into an exception (build, release)
+            if type(e).__name__ != "Stopped":
+                raise
+            _fail(f"{e}: temporary files removed, nothing was written")
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError):
+        where = f"{e.filename}: " if e.filename else ""
+        return f"{where}{e.strerror or e}"
+    text = str(e).strip().splitlines()
+    first = text[0] if text else ""
+    return f"error: {type(e).__name__}: {first}" if first else f"error: {type(e).__name__}"
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xinjiang-pairing")
 def cli():
     """Validate, build and query the pairing assistance to Xinjiang data package.
@@ -133,9 +176,13 @@ def build(package, output, limit, all_foreign_keys):
     validate reports. The foreign keys of very large
     tables are checked and listed in _foreign_keys, but not declared as constraints, unless asked.
     """
+    from .build import OutputError
     from .build import build as run_build
 
-    result = run_build(package, output, all_foreign_keys=all_foreign_keys)
+    try:
+        result = run_build(package, output, all_foreign_keys=all_foreign_keys)
+    except OutputError as e:
+        _fail(f"build refused: {e}")
     if not result.report.valid:
         click.echo(result.report.to_text(limit or None), err=True)
         _fail("build stopped: nothing was written")
@@ -158,17 +205,42 @@ def _connect(database: Path | None):
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
-def query(sql, database, fmt):
-    """Run SQL on the DuckDB file (read-only) and print the result."""
+@click.option("--max-rows", default=100_000, show_default=True, type=click.IntRange(1),
+              help="Refuse a result with more rows than this.")
+def query(sql, database, fmt, max_rows):
+    """Run SQL on the DuckDB file and print the result.
+
+    Read-only in the full sense: the SQL cannot change the file, read or write any other file,
+    install or load extensions, or change these settings; memory is capped at 1 GB.
+    """
     import duckdb
 
-    con = _connect(database)
+    from . import database_path
+    from .sql import read_only_connection
+
+    if not sql.strip():
+        raise click.UsageError("the SQL is empty")
     try:
+        path = Path(database) if database else database_path()
+    except FileNotFoundError as e:
+        _fail(str(e))
+    if not path.is_file():
+        _fail(f"no DuckDB file at {path}")
+    con = None
+    try:
+        con = read_only_connection(path)
         cur = con.execute(sql)
-        columns = [d[0] for d in cur.description] if cur.description else []
-        rows = cur.fetchall() if columns else []
+        columns = [d[0] for d in cur.description] if cur is not None and cur.description else []
+        rows = cur.fetchmany(max_rows + 1) if columns else []
+    except duckdb.OutOfMemoryException:
+        _fail("query failed: it needs more than the 1 GB of memory a query may use; add a LIMIT or aggregate")
     except duckdb.Error as e:
-        _fail(f"query failed: {str(e).splitlines()[0]}")
+        _fail(f"query failed: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+    finally:
+        if con is not None:
+            con.close()
+    if len(rows) > max_rows:
+        _fail(f"query refused: the result has more than {max_rows:,} rows; add a LIMIT or raise --max-rows")
     click.echo(format_rows(columns, rows, fmt), nl=fmt != "csv")
 
 
@@ -347,19 +419,29 @@ def _sha256(ctx, param, value):
 
 
 @cli.command()
-@click.argument("version")
+@click.argument("version", required=False)
+@click.option("--list", "list_versions", is_flag=True, help="List the released versions instead.")
 @click.option("--base-url", help="Where releases are (default: the project's GitHub releases).")
 @click.option("--sha256", callback=_sha256, help="Expected SHA-256 (default: from the release's manifest.json).")
 @click.option("--file", "kind", default="duckdb", show_default=True, callback=_file_kind,
               help="duckdb, csv (zip of the CSV package) or parquet:<table>.")
-def fetch(version, base_url, sha256, kind):
+def fetch(version, list_versions, base_url, sha256, kind):
     """Download a release file, verify its checksum, cache it, and print its local path.
 
-    The cache is pooch's cache folder, or XINJIANG_PAIRING_CACHE if set.
+    VERSION is MAJOR.MINOR.PATCH, vMAJOR.MINOR.PATCH or latest. The cache is pooch's cache
+    folder, or XINJIANG_PAIRING_CACHE if set.
     """
-    from .download import FetchError
+    from .download import FetchError, versions
     from .download import fetch as run_fetch
 
+    if list_versions:
+        try:
+            click.echo("\n".join(versions(base_url)))
+        except FetchError as e:
+            _fail(str(e))
+        return
+    if not version:
+        raise click.UsageError("give a VERSION (e.g. 0.3.0 or latest), or --list")
     try:
         path = run_fetch(version, sha256=sha256, base_url=base_url, file=kind)
     except FetchError as e:

@@ -36,6 +36,16 @@ def validate_descriptor(package: Package) -> list[Problem]:
         return [package_problem(note)]
     for err in errors:
         problems.append(package_problem(err.note or err.message))
+    from frictionless import Schema  # the schemas too: the package check does not read schema files
+
+    for res in package.resources:
+        try:
+            schema_errors = Schema.validate_descriptor(res.schema).errors
+        except Exception as e:  # noqa: BLE001 - a schema Frictionless cannot load
+            schema_errors = [e]
+        for err in schema_errors:
+            note = getattr(err, "note", None) or getattr(err, "message", None) or str(err)
+            problems.append(package_problem(f"the Table Schema of resource '{res.name}': {note}"))
     for key in REQUIRED_KEYS:
         if key not in package.descriptor:
             problems.append(package_problem(f"the descriptor has no '{key}'"))

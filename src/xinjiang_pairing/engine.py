@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import os
 import tempfile
 import threading
@@ -95,12 +96,12 @@ def check_header(resource: Resource) -> list[Problem]:
         head = fh.read(65536)
     if not head.strip():
         return [Problem(rel, 0, "", "empty-file", "the file is empty: it needs at least a header row")]
-    first = head.split(b"\n", 1)[0]
+    first = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n", 1)[0]
     try:
         line = codecs.decode(first, "utf-8-sig")
     except UnicodeDecodeError as e:
         return [Problem(rel, 1, "", "encoding-error", f"the header row is not valid UTF-8 (byte {e.start + 1})")]
-    names = next(csv.reader([line.rstrip("\r")]))
+    names = next(csv.reader([line]), [])
     expected = resource.field_names
     if names == expected:
         return []
@@ -119,6 +120,56 @@ def check_header(resource: Resource) -> list[Problem]:
                     "the columns are not in schema order; expected: " + ", ".join(expected))
         )
     return problems
+
+
+class LineScan:
+    """What DuckDB's reader passes over silently, found beside the load (in a thread: DuckDB lets
+    it run): blank lines, and trailing cells that are empty (``...,true,,``). A quick count over
+    the bytes (the commas outside quoted cells, and any empty line) says whether the file may
+    have either; only then is it read record by record, for the exact line numbers."""
+
+    def __init__(self, resource: Resource):
+        self.resource = resource
+        self.commas = 0
+        self.blank = False
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._count, name="line-scan", daemon=True)
+        self.thread.start()
+
+    def _count(self) -> None:
+        import re
+
+        try:
+            data = self.resource.path.read_bytes()
+            self.blank = data.startswith((b"\n", b"\r")) or any(s in data for s in (b"\n\n", b"\n\r\n", b"\r\r"))
+            self.commas = (re.sub(rb'"[^"]*"', b"", data) if b'"' in data else data).count(b",")
+        except BaseException as e:  # noqa: BLE001 - reported by problems()
+            self.error = e
+
+    def problems(self, records: int) -> list[Problem]:
+        """Blank rows and rows with empty extra cells, by file line (``records``: the rows DuckDB
+        read, header included)."""
+        self.thread.join()
+        n = len(self.resource.fields)
+        if self.error is None and not self.blank and self.commas == (n - 1) * records:
+            return []
+        rel = self.resource.rel_path
+        out = []
+        line = 0
+        try:
+            with self.resource.path.open(encoding="utf-8-sig", newline="") as fh:
+                reader = csv.reader(fh)
+                for row in reader:
+                    start, line = line + 1, reader.line_num
+                    if not row:
+                        out.append(Problem(rel, start, "", "blank-row", "the row is blank"))
+                    elif len(row) > n and not any(row[n:]):
+                        out.append(Problem(rel, start, "", "extra-cell",
+                                           f"the row has {len(row)} cells, the header has {n} (the extra cells "
+                                           "are empty)"))
+        except (UnicodeDecodeError, csv.Error, OSError):
+            pass  # the load reports these
+        return out
 
 
 def load(con, resource: Resource, into: str, exact: bool) -> tuple[list[Problem], int, int]:
@@ -142,11 +193,12 @@ def load(con, resource: Resource, into: str, exact: bool) -> tuple[list[Problem]
         return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0
     problems = []
     for line, etype, csv_line in con.execute(
-        f"SELECT line, error_type, csv_line FROM rejects_{resource.name} ORDER BY line"
+        f"SELECT line, error_type, csv_line FROM {schema_sql.internal_name('rejects', resource)} ORDER BY line"
     ).fetchall():
         rule, words = REJECT_RULES.get(etype, ("source-error", etype.lower()))
         if rule in ("missing-cell", "extra-cell") and csv_line is not None:
-            found = len(next(csv.reader([csv_line]), []))
+            records = [r for r in csv.reader(io.StringIO(csv_line, newline="")) if r]
+            found = len(records[0]) if records else 0
             words = f"the row has {found} cells, the header has {len(resource.fields)}"
         problems.append(Problem(rel, int(line), "", rule, words))
     rows, bad = con.execute(f"SELECT count(*), count({BAD}) FROM {table}").fetchone()
@@ -154,6 +206,23 @@ def load(con, resource: Resource, into: str, exact: bool) -> tuple[list[Problem]
     con.execute(f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "
                 f"SELECT {row}* EXCLUDE ({BAD}) FROM {table}")
     return problems, rows + len(problems), bad
+
+
+def check_patterns(con, resource: Resource) -> list[Problem]:
+    """Every pattern of the schema compiles in DuckDB's regular expression engine (RE2), which
+    accepts less than Python's: checked before the file is read."""
+    out = []
+    for f in resource.fields:
+        pattern = f.constraints.get("pattern")
+        if pattern is None:
+            continue
+        try:
+            con.execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
+        except Exception as e:  # noqa: BLE001 - DuckDB's error for a pattern it cannot compile
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            out.append(Problem(resource.rel_path, 0, f.name, "schema-error",
+                               f"the pattern {pattern!r} cannot be used: {first}"))
+    return out
 
 
 def tagged(resource: Resource, queries: list[str], kind: str = "") -> list[str]:
@@ -185,6 +254,16 @@ def _cell_checks(resource: Resource, into: str, exact: bool) -> tuple[str, list[
     return cte, tagged(resource, schema_sql.cell_check_sql(resource, bad, "_rid"), "cell")
 
 
+def _blank_rows_sql(resource: Resource, into: str, exact: bool) -> str:
+    """Rows whose every cell is missing (``,,,``): a blank row, as the Table Schema spec says."""
+    table = f"{into}.{ident(loaded_table(resource))}"
+    empty = " AND ".join(f"{ident(f.name)} IS NULL" for f in resource.fields)
+    row = ROW if exact else "rowid + 2"
+    return (f"SELECT {row} AS row, '' AS column, 'blank-row' AS rule, NULL AS value, "
+            f"'the row is blank: every cell is missing' AS message FROM {table} "
+            f"WHERE {empty} AND coalesce(list_aggregate({BAD}, 'count'), 0) = 0")
+
+
 def check(con, package: Package, into: str = "main", today: dt.date | None = None) -> Report:
     """Load every CSV of ``package`` into the schema ``into`` and run every data check. The report's
     ``rows_checked`` holds the rows of every table read."""
@@ -200,11 +279,16 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
     loaded: list[Resource] = []
     failing: list[Resource] = []  # loaded tables with a row that has a failing cell
     for res in package.resources:
-        header = check_header(res)
+        header = check_header(res) or check_patterns(con, res)
         if header:
             report.extend(header)
             continue
+        scan = LineScan(res)
         problems, report.rows_checked[res.name], bad = load(con, res, into, res.rel_path not in large)
+        if not problems:
+            problems = scan.problems(report.rows_checked[res.name] + 1)
+        else:
+            scan.thread.join()
         report.extend(problems)
         if problems:  # row numbers of later checks would be off: fix the file first
             continue
@@ -220,6 +304,7 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
         queries += cells
     for res in loaded:
         queries += tagged(res, schema_sql.key_check_sql(res, views[res.name]))
+        queries += tagged(res, [_blank_rows_sql(res, into, res.rel_path not in large)])
     foreign = schema_sql.foreign_key_sql(package, views)
     queries += [foreign] if foreign else []
     report.extend(p for _, p in run_checks(con, queries, ctes))

@@ -33,6 +33,7 @@ class Type:
     parse: str = "cast"  # how Polars reads the text: "cast", "date" or "datetime"
     pandas: str = "str"  # pandas dtype ("date": parsed with parse_dates)
     r: str = "character"  # R's column class (read.csv's colClasses)
+    invalid: str | None = None  # SQL condition over the typed value ({v}) that fails too (e.g. overflow)
 
 
 TEXT = Type("VARCHAR", None, "text", "String")
@@ -40,11 +41,12 @@ TYPES = {
     "string": TEXT,
     "integer": Type("BIGINT", r"[-+]?[0-9]+", "an integer", "Int64", pandas="Int64", r="integer"),
     "number": Type("DOUBLE", r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?", "a number", "Float64",
-                   pandas="Float64", r="numeric"),
+                   pandas="Float64", r="numeric", invalid="isinf({v})"),
     "date": Type("DATE", r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date (YYYY-MM-DD)", "Date", "date", pandas="date",
-                 r="Date"),
+                 r="Date", invalid="{v} < DATE '0001-01-01'"),
     "datetime": Type("TIMESTAMP", r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z?", "a date and time",
-                     "Datetime", "datetime", pandas="date", r="POSIXct"),
+                     "Datetime", "datetime", pandas="date", r="POSIXct",
+                     invalid="{v} < TIMESTAMP '0001-01-01 00:00:00'"),
     "boolean": Type("BOOLEAN", r"(true|false|True|False|TRUE|FALSE)", "true or false", "Boolean",
                     pandas="boolean", r="logical"),
     "year": Type("INTEGER", r"[0-9]{4}", "a year", "Int32", pandas="Int32", r="integer"),
@@ -98,9 +100,10 @@ def _pa():
 
 
 def _bound(key: str, symbol: str, word: str, length: bool = False) -> Constraint:
-    """A lower (≥) or upper (≤) bound: of the typed value, or of the text's ``length``."""
-    lower = symbol == "≥"
-    ok, bad = (">=", "<") if lower else ("<=", ">")
+    """A lower (≥, or > when exclusive) or upper (≤ or <) bound: of the typed value, or of the
+    text's ``length``."""
+    lower = symbol in ("≥", ">")
+    ok, bad = {"≥": (">=", "<"), "≤": ("<=", ">"), ">": (">", "<="), "<": ("<", ">=")}[symbol]
     if length:
         return Constraint(
             key, "raise" if lower else "lower", lambda v: f"length {symbol} {v}",
@@ -114,7 +117,7 @@ def _bound(key: str, symbol: str, word: str, length: bool = False) -> Constraint
         check=lambda col, v: f"{col} {ok} {lit(v)}",
         fails=lambda col, typed, v: f"{typed} {bad} {lit(v)}",
         message=lambda col, v: f"{quoted(col)} || ' is {word} ' || {lit(str(v))}",
-        pandera=lambda v: (_pa().Check.ge if lower else _pa().Check.le)(v),
+        pandera=lambda v: getattr(_pa().Check, {"≥": "ge", "≤": "le", ">": "gt", "<": "lt"}[symbol])(v),
     )
 
 
@@ -139,13 +142,16 @@ CONSTRAINTS = {c.key: c for c in [
     ),
     _bound("minimum", "≥", "below the minimum"),
     _bound("maximum", "≤", "above the maximum"),
+    _bound("exclusiveMinimum", ">", "not above the exclusive minimum"),
+    _bound("exclusiveMaximum", "<", "not below the exclusive maximum"),
     _bound("minLength", "≥", "shorter than", length=True),
     _bound("maxLength", "≤", "longer than", length=True),
     # not a Table Schema constraint: CHECK expressions of an old DuckDB file that no entry above reads
     Constraint("checks", "more", lambda v: "checks", normal=frozenset, label="check"),
 ]}
 # the order in which the data dictionary states a field's constraints
-WORDS_ORDER = ("enum", "minimum", "maximum", "minLength", "maxLength", "pattern")
+WORDS_ORDER = ("enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+               "pattern")
 
 
 @dataclass(frozen=True)
@@ -231,9 +237,11 @@ class Field:
         typed = col
         if self.kind.pattern:
             typed = self.cast()
+            invalid = f" OR {self.kind.invalid.format(v=typed)}" if self.kind.invalid else ""
             out.append(CellCheck(
                 self.name, "type-error",
-                f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, {lit(self.kind.pattern)}) OR {typed} IS NULL)",
+                f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, {lit(self.kind.pattern)}) OR {typed} IS NULL"
+                f"{invalid})",
                 f"{quoted(col)} || ' is not {self.kind.words}'",
             ))
         for c, value in self._valued():

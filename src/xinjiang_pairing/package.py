@@ -18,7 +18,12 @@ PACKAGE_FILE = "datapackage.json"
 
 
 class PackageError(Exception):
-    """The descriptor or a schema cannot be read: a message for a person, no traceback."""
+    """The descriptor or a schema cannot be read: a message for a person, no traceback.
+    ``problems``: each located problem (file, JSON path), when the structure check found them."""
+
+    def __init__(self, message: str, problems: list | None = None):
+        super().__init__(message)
+        self.problems = problems or []
 
 
 @dataclass(frozen=True)
@@ -86,15 +91,21 @@ class Package:
 
 def _read_json(path: Path, what: str) -> dict:
     try:
+        if path.exists() and not path.is_file():
+            raise PackageError(f"{what} {path} is not a regular file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PackageError(f"{what} not found: {path}") from None
     except UnicodeDecodeError as e:
         raise PackageError(f"{what} {path} is not valid UTF-8 (byte {e.start})") from None
+    except OSError as e:
+        raise PackageError(f"{what} {path} cannot be read: {e.strerror or e}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise PackageError(f"{what} {path} is not valid JSON: {e.msg} at line {e.lineno}") from None
+    except RecursionError:
+        raise PackageError(f"{what} {path} is nested too deeply") from None
     if not isinstance(data, dict):
         raise PackageError(f"{what} {path} must hold a JSON object")
     return data
@@ -130,14 +141,24 @@ def _missing_values(schema: dict, resource: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def load_package(root: str | Path | None = None) -> Package:
-    """Read ``datapackage.json`` in ``root`` (a folder, or the descriptor file itself)."""
+def load_package(root: str | Path | None = None, supported_only: bool = True) -> Package:
+    """Read ``datapackage.json`` in ``root`` (a folder, or the descriptor file itself). The
+    descriptor and every Table Schema are checked first (``profiles.check_package``): any problem
+    raises ``PackageError`` with every located problem, before a byte of data is read.
+    ``supported_only=False``: accept what the spec allows but this project does not check."""
+    from .profiles import check_package
+
     root = Path(root) if root is not None else DEFAULT_ROOT
     if root.is_file():
         descriptor_path, root = root, root.parent
     else:
         descriptor_path = root / PACKAGE_FILE
-    return package_from(_read_json(descriptor_path, "Package descriptor"), root, str(descriptor_path))
+    descriptor = _read_json(descriptor_path, "Package descriptor")
+    problems, schemas = check_package(descriptor, root, descriptor_path.name, supported_only)
+    if problems:
+        raise PackageError(f"{len(problems)} problem(s) in the descriptor or its Table Schemas: "
+                           + problems[0].describe(), problems)
+    return package_from(descriptor, root, str(descriptor_path), schemas)
 
 
 def package_from(descriptor: dict, root: Path, where: str = PACKAGE_FILE, schemas: dict | None = None) -> Package:

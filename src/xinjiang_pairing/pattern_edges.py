@@ -87,8 +87,9 @@ def _edge(seq, chars: str, last: bool) -> tuple[bool, bool]:
 
 def may_begin_or_end_with(pattern: str, first: str, last: str) -> bool:
     """True unless no text that fully matches ``pattern`` begins with a character of ``first`` or
-    ends with a character of ``last``. Only ASCII characters may be asked about."""
-    if _p is None or not (first + last).isascii() or "[:" in pattern:  # [:space:] reads differently
+    ends with a character of ``last`` (any characters: RE2's classes \\d, \\s and \\w are ASCII, as
+    written above, and literals and ranges compare code points)."""
+    if _p is None or "[:" in pattern:  # [:space:] reads differently
         return True
     try:
         parsed = _p.parse(pattern)

@@ -36,7 +36,7 @@ from .artifacts import (
     write_json,
     write_parquet,
 )
-from .build import STORAGE_VERSION, build, write_database
+from .build import STORAGE_VERSION, build, signals_stop, write_database
 from .gitrepo import git
 from .package import Package, PackageError, load_package
 from .sql import lit
@@ -362,14 +362,16 @@ def release(root: str | Path | None = None, dist: str | Path | None = None, tag:
     dist = Path(dist) if dist else root / "dist"
     final = dist / package.version
     staging = dist / f".{package.version}.{os.getpid()}.tmp"
+    _remove_stale_staging(dist)
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        staging.mkdir(parents=True)
-        if rebuild:
-            manifest = reproduce(root, package.version, record, staging, today)
-        else:
-            manifest = check_and_write(root, staging, commit, today,
-                                       (lambda: check_bump(root, previous, version)) if previous else None)
+        with signals_stop():  # SIGTERM and SIGHUP unwind too, removing the staging folder
+            staging.mkdir(parents=True)
+            if rebuild:
+                manifest = reproduce(root, package.version, record, staging, today)
+            else:
+                manifest = check_and_write(root, staging, commit, today,
+                                           (lambda: check_bump(root, previous, version)) if previous else None)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -380,6 +382,18 @@ def release(root: str | Path | None = None, dist: str | Path | None = None, tag:
         record.parent.mkdir(exist_ok=True)
         shutil.copyfile(final / MANIFEST, record)
     return Release(package.version, final, record, manifest, show(previous[0]) if previous else None, rebuild)
+
+
+def _remove_stale_staging(dist: Path) -> None:
+    """Remove the staging folders of releases whose process no longer runs (killed with SIGKILL)."""
+    from .build import _alive
+
+    if not dist.is_dir():
+        return
+    for p in dist.iterdir():
+        m = re.fullmatch(r"\.[0-9A-Za-z.+-]+\.(\d+)\.tmp", p.name)
+        if m and int(m[1]) != os.getpid() and not _alive(int(m[1])) and p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def check_citation(root: Path) -> None:

@@ -4,14 +4,23 @@ here reads a type or a constraint."""
 
 from __future__ import annotations
 
+import hashlib
+
 from .package import Package, Resource
 from .sql import ident, lit, quoted
 
 
+def internal_name(prefix: str, resource: Resource) -> str:
+    """A generated name for an internal relation of ``resource`` (letters, digits and ``_`` only),
+    for the places where DuckDB takes a name as a string: no resource name ever reaches SQL as
+    text to parse."""
+    return f"{prefix}_{hashlib.sha256(resource.name.encode('utf-8')).hexdigest()[:16]}"
+
+
 def read_csv_sql(resource: Resource, rejects: bool = True) -> str:
     """Read the CSV with every column as text, in file order; the schema's missing values are
-    NULL. With ``rejects``, malformed lines are collected in ``rejects_<name>`` (without, the
-    first one stops the read)."""
+    NULL. With ``rejects``, malformed lines are collected in the table
+    ``internal_name('rejects', resource)`` (without, the first one stops the read)."""
     columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in resource.fields) + "}"
     opts = [
         "header = true",
@@ -29,15 +38,15 @@ def read_csv_sql(resource: Resource, rejects: bool = True) -> str:
     if rejects:
         opts += [
             "store_rejects = true",
-            f"rejects_table = {lit('rejects_' + resource.name)}",
-            f"rejects_scan = {lit('rejscan_' + resource.name)}",
+            f"rejects_table = {lit(internal_name('rejects', resource))}",
+            f"rejects_scan = {lit(internal_name('rejscan', resource))}",
         ]
     return f"read_csv({lit(str(resource.path))}, {', '.join(opts)})"
 
 
 def typed_view(resource: Resource) -> str:
     """The relation of a checked table: its typed columns and ``_row``, the row number in the file."""
-    return f"typed_{resource.name}"
+    return ident(f"typed_{resource.name}")
 
 
 def typed_columns(resource: Resource) -> str:

@@ -131,7 +131,7 @@ def _load_folder(con, root: Path, schema: str) -> Snapshot:
     import duckdb
 
     try:
-        package = load_package(root)
+        package = load_package(root, supported_only=False)  # diff compares schemas it does not check
     except PackageError as e:
         raise SnapshotError(str(e)) from None
     con.execute(f"CREATE SCHEMA {ident(schema)}")

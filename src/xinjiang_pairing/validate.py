@@ -21,7 +21,7 @@ def validate_package(root: str | Path | None = None, *, today: dt.date | None = 
     try:
         package = load_package(root)
     except PackageError as e:
-        return Report([package_problem(str(e))])
+        return Report(e.problems or [package_problem(str(e))])
     descriptor_check = engine.DescriptorCheck(package) if descriptor else None
     con = engine.connect()
     try:

@@ -12,7 +12,9 @@ from ..sql import ident, lit
 from . import RowRule, Rule, edge_regex, register, row_rule, rows, table_rule
 
 FORMULA_CHARS = "=+@-"  # a text starting with one of these runs as a formula in spreadsheets
-WHITESPACE = " \t\n\r\f\v"
+# every Unicode space (what str.isspace() says, as the Table Schema reads "whitespace") and the
+# zero-width characters that paste in unseen
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\u2060\ufeff"
 
 
 def ordered(a: str, b: str, what: str, scope: str = "generic") -> Rule:
