@@ -22,6 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+VALIDATORS_MARK = "<!-- validators: written by scripts/bench_validators.py -->"
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MEASURE = """
@@ -357,7 +358,11 @@ def main() -> int:
         lines.append("")
         summary_one = {"total": one_total, **res_one}
     lines += targets(summary, real_walls, summary_one, args.baseline)
-    args.write.write_text("\n".join(lines), encoding="utf-8")
+    text = "\n".join(lines)
+    old = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
+    if VALIDATORS_MARK in old:  # keep the validators' section, which scripts/bench_validators.py writes
+        text = text.rstrip("\n") + "\n\n" + old[old.index(VALIDATORS_MARK):]
+    args.write.write_text(text, encoding="utf-8")
     print(f"wrote {args.write}")
     return 0
 

@@ -18,6 +18,10 @@ from xinjiang_pairing.gate import run_engine, run_frictionless, run_pandera
 ROOT = Path(__file__).resolve().parent.parent
 
 
+MARK = "<!-- validators: written by scripts/bench_validators.py -->"
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
 def main(n: int) -> None:
     runs: dict[str, list[float]] = {"xinjiang-pairing": [], "frictionless": [], "pandera": []}
     versions = {}
@@ -30,9 +34,20 @@ def main(n: int) -> None:
     base = statistics.median(runs["xinjiang-pairing"])
     print(f"real data package, median of {n} round-robin runs (in-process, imports excluded)")
     print(f"{'validator':<20} {'version':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'x engine':>9}")
+    rows = []
     for name, times in runs.items():
         med = statistics.median(times)
         print(f"{name:<20} {versions[name]:<10} {med:9.2f} {min(times):7.2f} {max(times):7.2f} {med / base:9.1f}")
+        rows.append(f"| {name} | {versions[name]} | {med:.2f} | {min(times):.2f} | {max(times):.2f} | {med / base:.1f} |")
+    section = [
+        MARK, "", "## Each validator on the real dataset (`validate --all`, the release gate)", "",
+        f"In-process seconds (imports excluded), median of {n} round-robin runs on this machine; "
+        "`python scripts/bench_validators.py` writes this section.", "",
+        "| validator | version | median s | min s | max s | × engine |", "|---|---|---|---|---|---|", *rows, "",
+    ]
+    old = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    head = old[:old.index(MARK)] if MARK in old else old.rstrip("\n") + "\n\n"
+    DOC.write_text(head + "\n".join(section), encoding="utf-8")
 
 
 if __name__ == "__main__":

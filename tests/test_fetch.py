@@ -120,7 +120,7 @@ def test_cli_prints_the_local_path(site):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--file", "json"], "unknown release file 'json': use duckdb, csv or parquet:<table>"),
+    (["--file", "json"], "unknown release file 'json': use duckdb, csv, xlsx, wheel or parquet:<table>"),
     (["--sha256", "abc"], "not a SHA-256 checksum (64 hexadecimal digits): 'abc'"),
 ])
 def test_cli_usage_errors(args, message):
@@ -145,3 +145,23 @@ def test_help_loads_no_heavy_library(command):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-1] == "[]"
+
+
+def test_list_and_latest_read_the_release_folder(site):
+    """Versions sort as numbers (1.10.0 after 1.2.3); latest fetches the highest."""
+    newer = site["folder"].parent / "1.10.0"
+    newer.mkdir()
+    con = duckdb.connect(str(newer / file_name("1.10.0", "duckdb")))
+    con.execute("CREATE TABLE places AS SELECT 'hotan' AS place_id")
+    con.close()
+    (newer / "manifest.json").write_text(json.dumps(
+        {"name": "xinjiang-pairing-assistance", "version": "1.10.0", "files": file_entries(sorted(newer.iterdir()))}))
+    listed = CliRunner().invoke(cli, ["fetch", "--list", "--base-url", site["base"]])
+    assert (listed.exit_code, listed.stdout) == (0, "1.2.3\n1.10.0\n")
+    got = CliRunner().invoke(cli, ["fetch", "latest", "--base-url", site["base"]])
+    assert got.exit_code == 0, got.output
+    path = got.stdout.strip()
+    assert path.endswith(file_name("1.10.0", "duckdb"))
+    con = duckdb.connect(path, read_only=True)
+    assert con.execute("SELECT place_id FROM places").fetchall() == [("hotan",)]
+    con.close()

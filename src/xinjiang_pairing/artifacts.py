@@ -52,7 +52,7 @@ def file_name(version: str, kind: str) -> str:
     table = kind.removeprefix("parquet:")
     if kind.startswith("parquet:") and table and "/" not in table:
         return f"{STEM}-{version}-{table}.parquet"
-    raise ValueError(f"unknown release file {kind!r}: use duckdb, csv or parquet:<table>")
+    raise ValueError(f"unknown release file {kind!r}: use duckdb, csv, xlsx, wheel or parquet:<table>")
 
 
 def sha256(path: Path) -> str:

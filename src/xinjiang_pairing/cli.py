@@ -424,7 +424,7 @@ def _sha256(ctx, param, value):
 @click.option("--base-url", help="Where releases are (default: the project's GitHub releases).")
 @click.option("--sha256", callback=_sha256, help="Expected SHA-256 (default: from the release's manifest.json).")
 @click.option("--file", "kind", default="duckdb", show_default=True, callback=_file_kind,
-              help="duckdb, csv (zip of the CSV package) or parquet:<table>.")
+              help="duckdb, csv (zip of the CSV package), xlsx (workbook), wheel or parquet:<table>.")
 def fetch(version, list_versions, base_url, sha256, kind):
     """Download a release file, verify its checksum, cache it, and print its local path.
 
