@@ -38,7 +38,8 @@ def main(n: int) -> None:
     for name, times in runs.items():
         med = statistics.median(times)
         print(f"{name:<20} {versions[name]:<10} {med:9.2f} {min(times):7.2f} {max(times):7.2f} {med / base:9.1f}")
-        rows.append(f"| {name} | {versions[name]} | {med:.2f} | {min(times):.2f} | {max(times):.2f} | {med / base:.1f} |")
+        cells = (name, versions[name], f"{med:.2f}", f"{min(times):.2f}", f"{max(times):.2f}", f"{med / base:.1f}")
+        rows.append("| " + " | ".join(cells) + " |")
     section = [
         MARK, "", "## Each validator on the real dataset (`validate --all`, the release gate)", "",
         f"In-process seconds (imports excluded), median of {n} round-robin runs on this machine; "
