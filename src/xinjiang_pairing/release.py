@@ -194,9 +194,9 @@ def write_wheel(source: Path, db: Path, folder: Path) -> Path | None:
     from hatchling.builders.wheel import WheelBuilder
 
     before = os.environ.get(WHEEL_DATABASE_ENV)
-    os.environ[WHEEL_DATABASE_ENV] = str(db)
+    os.environ[WHEEL_DATABASE_ENV] = str(Path(db).resolve())  # the hook runs from another folder
     try:
-        built = list(WheelBuilder(str(source)).build(directory=str(folder), versions=["standard"]))
+        built = list(WheelBuilder(str(source)).build(directory=str(Path(folder).resolve()), versions=["standard"]))
     except Exception as e:  # noqa: BLE001 - the hook's message is the reason
         raise ReleaseRefused(f"the wheel could not be built: {e}") from None
     finally:
