@@ -481,9 +481,10 @@ def test_before_1_0_a_minor_bump_may_carry_breaking_changes():
     assert covered_level((0, 9, 0), (1, 0, 0)) == "major"
 
 
-def test_release_of_the_publisher_carries_its_wheel(tmp_path, root):
+def test_release_of_the_publisher_carries_its_wheel(tmp_path, root, monkeypatch):
     """A repository with the Python package (src/, hatch_build.py) releases its wheel too: in
-    dist/<version>/, in the manifest and in SHA256SUMS; it carries the release's DuckDB file."""
+    dist/<version>/, in the manifest and in SHA256SUMS; it carries the release's DuckDB file. Once
+    recorded, the version is rebuilt from its commit, wheel included, also from a relative path."""
     path = tmp_path / "publisher"
     path.mkdir()
     for name in FILES + ["hatch_build.py"]:
@@ -505,3 +506,9 @@ def test_release_of_the_publisher_carries_its_wheel(tmp_path, root):
     assert f"  {wheel}" in (result.folder / "SHA256SUMS").read_text()
     with zipfile.ZipFile(result.folder / wheel) as zf:
         assert "xinjiang_pairing/data/xinjiang-pairing-assistance.duckdb" in zf.namelist()
+    commit(path, "record the release")
+    monkeypatch.chdir(path)
+    again = CliRunner().invoke(cli, ["release", "."])
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith(f"rebuilt {version} from its recorded commit to dist/{version}: ")
+    assert (path / "dist" / version / wheel).is_file()
