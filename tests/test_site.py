@@ -219,3 +219,14 @@ def test_csv_of_the_cli_matches_format(data):
     """The console's CSV follows the CLI's: integers without '.0', dates as ISO, empty for NULL."""
     out = format_rows(["a", "b", "c"], [(1.0, None, "x")], "csv")
     assert list(csv.reader(io.StringIO(out))) == [["a", "b", "c"], ["1", "", "x"]]
+
+
+def test_a_party_page_maps_the_current_pairings_only(site):
+    """Zhejiang assists Aksu since 2010; it assisted Hotan in the first round (1997-2010), which is
+    listed in the table but not drawn as a current pairing on the party's map."""
+    page = (site / "parties" / "zhejiang.html").read_text(encoding="utf-8")
+    mini = page[page.index('id="mini-map"'):page.index("</svg>", page.index('id="mini-map"'))]
+    red = set(re.findall(r'data-place="([^"]+)"[^>]*>(?:(?!</g>).)*?fill="#c0392b"', mini, flags=re.S))
+    assert "aksu-city" in red and "kuche-city" in red
+    assert not {"hotan-city", "hotan-county", "moyu-county"} & red
+    assert "Hotan Prefecture" in page  # the first-round pairing is in the table

@@ -229,12 +229,15 @@ class Site:
                  ("Place", self.link("places", p.get("place_id"), base)),
                  ("Includes", ", ".join(self.link("parties", c["party_id"], base) for c in children)),
                  ("Id", f"<code>{e(pid)}</code>"), ("Notes", e(p.get("notes")))]
-        recipients = {r.get("recipient_place_id") for r in pairings}
+        # the map shows the current assignment: pairings of a round that has ended are listed below only
+        ended = {r["program_id"] for r in self.data.rows("programs") if r.get("end_year")}
+        recipients = {r.get("recipient_place_id") for r in pairings if r.get("program_id") not in ended}
         codes = {u.code for u in self.model.units if u.party_id == pid
                  or any(self._under(u.place.get("place_id"), r) for r in recipients)}
         rows = {"funding": [r for r in self.data.rows("funding") if r.get("funder_party_id") == pid],
                 "outcomes": [r for r in self.data.rows("outcomes") if r.get("party_id") == pid]}
-        body = (self.facts(facts) + self.mini_map(codes, base, f"Units paired with {p.get('name_en')}")
+        body = (self.facts(facts) + self.mini_map(codes, base, f"Units paired with {p.get('name_en')} now "
+                                                        "(pairings of rounds that ended are in the table below)")
                 + f"<h2>Pairings ({len(pairings)})</h2>"
                 + self.pairings_table(pairings, base, "recipient", f"Places {e(p.get('name_en'))} is paired with")
                 + self.figures_section(rows, base, "this party"))
