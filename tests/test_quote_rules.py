@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import problems
 
+from xinjiang_pairing.quotes import normalise
 from xinjiang_pairing.rules import dataset
-from xinjiang_pairing.rules.dataset import normalise
 
 TEXT = {"type": "string"}
 FIELDS = {
@@ -124,7 +124,9 @@ def test_a_figure_not_in_full_units(tmp_path):
 @pytest.mark.parametrize("reported, amount", [
     ("1.2万亿元", 1.2e12), ("3千万", 3e7), ("5百万", 5e6), ("2 trillion", 2e12), ("7 thousand", 7e3),
     ("4.5 bn", 4.5e9), ("6 mln", 6e6), ("8 mn", 8e6), ("9 Billion", 9e9), ("0.1亿", 1e7), ("42", 42),
-    ("a 70-million-yuan investment", 7e7),
+    ("a 70-million-yuan investment", 7e7), ("近百億", 1e10), ("超過千億元", 1e11), ("6500多万元", 6.5e7),
+    ("420余万元", 4.2e6), ("50.95億元", 5.095e9), ("helped two patients", 2), ("一千二百万", 1.2e7),
+    ("the 11th batch", 11),
 ])
 def test_units(tmp_path, reported, amount):
     root = write(tmp_path / "pkg", funding=[{"amount": repr(amount), "quote": reported, "as_reported": reported}])

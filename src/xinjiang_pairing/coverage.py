@@ -8,7 +8,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .package import Package, load_package
+from .dictionary import write_document
+from .package import Package
 
 COVERAGE_FILE = Path("docs") / "coverage.md"
 FACT_TABLES = ("funding", "outcomes", "pairings", "meetings", "programs")
@@ -149,8 +150,4 @@ def render(package: Package) -> str:
 
 
 def write(root: str | Path | None = None) -> Path:
-    package = load_package(root)
-    path = package.root / COVERAGE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(package), encoding="utf-8")
-    return path
+    return write_document(root, COVERAGE_FILE, render)

@@ -87,9 +87,15 @@ def render(package: Package) -> str:
     return "\n".join(lines)
 
 
-def write(root: str | Path | None = None) -> Path:
+def write_document(root: str | Path | None, name: Path, render_package) -> Path:
+    """Write a document generated from the package (``render_package(package)``) to ``name`` under
+    the package's folder."""
     package = load_package(root)
-    path = package.root / DICTIONARY_FILE
+    path = package.root / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(package), encoding="utf-8")
+    path.write_text(render_package(package), encoding="utf-8")
     return path
+
+
+def write(root: str | Path | None = None) -> Path:
+    return write_document(root, DICTIONARY_FILE, render)

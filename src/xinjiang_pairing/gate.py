@@ -93,10 +93,9 @@ def run_pandera(root: Path, today: dt.date | None = None) -> ValidatorResult:
     """The Pandera (Polars) schemas derived from the Table Schemas and row rules, table by table."""
     start = time.perf_counter()
     try:
-        import pandera.errors
         import polars as pl
 
-        from .pandera_schemas import dataframe_schema, read_csv
+        from .pandera_schemas import failure_cases
     except ImportError as e:
         return _missing(PANDERA, e)
     from .package import PackageError, load_package
@@ -109,17 +108,18 @@ def run_pandera(root: Path, today: dt.date | None = None) -> ValidatorResult:
     problems = []
     for res in package.resources:
         try:
-            dataframe_schema(res, today).validate(read_csv(res), lazy=True)
-        except pandera.errors.SchemaErrors as e:
-            for case in e.failure_cases.iter_rows(named=True):
+            cases = failure_cases(res, today)
+        except (pl.exceptions.PolarsError, OSError, ValueError) as e:
+            problems.append(f"{res.rel_path}: cannot be read: {str(e).splitlines()[0]}")
+            continue
+        if cases is not None:
+            for case in cases.iter_rows(named=True):
                 row = case.get("index")
                 where = [res.rel_path] + ([f"row {row + 2}"] if row is not None else [])
                 column = case.get("column")
                 if column and column != res.name:
                     where.append(f"column {column}")
                 problems.append(f"{', '.join(where)}: {case.get('check')} failed for {case.get('failure_case')!r}")
-        except (pl.exceptions.PolarsError, OSError, ValueError) as e:
-            problems.append(f"{res.rel_path}: cannot be read: {str(e).splitlines()[0]}")
     return ValidatorResult(PANDERA, _version("pandera"), not problems, time.perf_counter() - start, problems)
 
 

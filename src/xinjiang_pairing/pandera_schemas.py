@@ -53,17 +53,20 @@ def read_csv(resource: Resource):
     return df.with_columns([f.polars_read() for f in resource.fields])
 
 
+def failure_cases(resource: Resource, today: dt.date | None = None):
+    """Validate one resource with its Pandera schema: its failure cases (a Polars DataFrame), or None
+    when valid. A file Polars cannot read raises Polars' error."""
+    import pandera.errors
+
+    try:
+        dataframe_schema(resource, today).validate(read_csv(resource), lazy=True)
+        return None
+    except pandera.errors.SchemaErrors as e:
+        return e.failure_cases
+
+
 def validate_with_pandera(root: str | Path | None = None, today: dt.date | None = None) -> dict:
     """Validate every resource with its Pandera schema. Returns {resource: failure cases (Polars
     DataFrame) or None when valid}."""
-    import pandera.errors
-
     package: Package = load_package(root)
-    out = {}
-    for res in package.resources:
-        try:
-            dataframe_schema(res, today).validate(read_csv(res), lazy=True)
-            out[res.name] = None
-        except pandera.errors.SchemaErrors as e:
-            out[res.name] = e.failure_cases
-    return out
+    return {res.name: failure_cases(res, today) for res in package.resources}

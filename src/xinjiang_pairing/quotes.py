@@ -1,8 +1,9 @@
 """Reading figures in text: what the quote rules need to compare ``as_reported``, ``quote`` and the
 numbers of a row.
 
-- ``normalise``: Unicode NFKC, straight quotes, one space for any run of whitespace, no thousands
-  separators between digits (``1,700`` and ``1，700`` read as ``1700``).
+- ``normalise``: Unicode NFKC, straight quotes, one space for any run of whitespace, no comma
+  between two digits (``1,700`` and ``1，700`` read as ``1700``). The quote rules do the same in
+  SQL for texts of ASCII characters only; a test holds the two alike.
 - ``fragments``: the bits of ``as_reported`` (``a ... b`` is two bits, each taken from the quote).
 - ``numbers``: the numbers written with digits.
 - ``amounts``: every value a figure of the text can stand for, in full units: a number, or a
@@ -15,13 +16,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u300c": '"', "\u300d": '"'})
-_SEPARATOR = re.compile(r"(?<=\d)[,，](?=\d{3})")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_QUOTES = str.maketrans("“”„‟″‘’‚‛′「」", "\"\"\"\"\"\'\'\'\'\'\"\"")
+_SEPARATOR = re.compile(r"(?<=[0-9]),(?=[0-9])")  # NFKC has made a full-width comma plain
+NUMBER = r"[0-9]+(?:\.[0-9]+)?"  # a number as written, after normalising
+_NUMBER = re.compile(NUMBER)
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
-# units written after a number: longest first; 多/余/几 ("more than") may stand between
-_UNITS = [
+# units written after a number, and what they multiply it by: longest first; 多/余/几 ("more
+# than") may stand between
+UNITS = [
     ("万亿", 1e12), ("萬億", 1e12), ("万億", 1e12), ("千万", 1e7), ("千萬", 1e7), ("百万", 1e6), ("百萬", 1e6),
     ("亿", 1e8), ("億", 1e8), ("万", 1e4), ("萬", 1e4), ("千", 1e3),
     ("trillion", 1e12), ("billion", 1e9), ("million", 1e6), ("thousand", 1e3),
@@ -29,7 +32,7 @@ _UNITS = [
 ]
 _AFTER_NUMBER = re.compile(
     r"(\d+(?:\.\d+)?)(?:\s*-?\s*[多余餘几幾]?\s*("
-    + "|".join(re.escape(u) for u, _ in _UNITS)
+    + "|".join(re.escape(u) for u, _ in UNITS)
     + r")(?![a-z]))?",
     re.IGNORECASE,
 )
@@ -46,8 +49,7 @@ _CN_RUN = re.compile("[" + "".join(_CN_DIGITS) + "".join(_CN_SMALL) + "".join(_C
 
 def normalise(text: str | None) -> str:
     text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES)
-    text = re.sub(r"\s+", " ", text).strip()
-    return _SEPARATOR.sub("", text)
+    return _SEPARATOR.sub("", " ".join(text.split()))
 
 
 def fragments(as_reported: str | None) -> list[str]:
@@ -88,7 +90,7 @@ def amounts(text: str | None) -> set[float]:
     """Every value a figure written in ``text`` can stand for, in full units."""
     t = normalise(text)
     out: set[float] = set()
-    units = dict((u.lower(), m) for u, m in _UNITS)
+    units = dict((u.lower(), m) for u, m in UNITS)
     for m in _AFTER_NUMBER.finditer(t):
         n = float(m.group(1))
         out.add(n * units[m.group(2).lower()] if m.group(2) else n)

@@ -4,11 +4,11 @@ figures and quotes are kept. Each applies to any table with the columns it names
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterator
 
 from .. import quotes
 from ..package import Package, Resource
+from ..quotes import NUMBER, UNITS, normalise
 from ..report import Problem
 from ..schema_sql import typed_view
 from ..sql import ident, lit
@@ -212,35 +212,11 @@ def same_as_points_at_same_figure(con, package: Package, staged: set, today) -> 
 
 # ----------------------------------------------------------------------------- quotes
 
-# A number as written, after normalising: digits with an optional decimal part.
-NUMBER = r"[0-9]+(?:\.[0-9]+)?"
-# What a unit written right after a number multiplies it by ("none": 1).
-UNITS = {
-    "万亿": 1e12, "千万": 1e7, "百万": 1e6, "亿": 1e8, "万": 1e4,
-    "trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3, "bn": 1e9, "mln": 1e6, "mn": 1e6,
-}
-_CHINESE_UNITS = [u for u in UNITS if not u.isascii()]
-_ENGLISH_UNITS = [u for u in UNITS if u.isascii()]
+# The numbers and units of ``quotes``, in SQL: a number, and the unit written right after it.
+_CHINESE_UNITS = [u for u, _ in UNITS if not u.isascii()]
+_ENGLISH_UNITS = [u for u, _ in UNITS if u.isascii()]
 NUMBER_WITH_UNIT = (rf"({NUMBER})(?:\s*-\s*|\s*)({'|'.join(_CHINESE_UNITS)}|(?i:{'|'.join(_ENGLISH_UNITS)})\b)?")
 RELATIVE_TOLERANCE = 1e-9
-
-
-def normalise(text: str | None) -> str | None:
-    """The form in which as_reported and quote are compared: Unicode NFKC, curly quotes and
-    apostrophes straight, whitespace collapsed to one space, thousands separators between digits
-    removed ("1,700" and "1，700" read as "1700")."""
-    if text is None:
-        return None
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(str.maketrans("“”„‟″‘’‚‛′", "\"\"\"\"\"'''''"))
-    text = " ".join(text.split())
-    out, i = [], 0
-    for j, ch in enumerate(text):  # a comma (NFKC made the full-width one plain) between two digits
-        if ch == "," and 0 < j < len(text) - 1 and text[j - 1].isdigit() and text[j + 1].isdigit():
-            out.append(text[i:j])
-            i = j + 1
-    out.append(text[i:])
-    return "".join(out)
 
 
 # What ``normalise`` does to a text of ASCII characters only (NFKC leaves those as they are), in SQL:
@@ -331,7 +307,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
     (亿 or 億 10^8, 万 or 萬 10^4, 万亿 10^12, 千万 10^7, 百万 10^6, trillion, billion, million,
     thousand, bn, mln or mn, also after a hyphen as in "70-million" or after 多 or 余 as in "6500多万";
     no unit: 1), a number word (two, 两) or a number in Chinese numerals (近百億 is 10^10)."""
-    units = "MAP {" + ", ".join(f"{lit(u)}: {v!r}" for u, v in UNITS.items()) + "}"
+    units = "MAP {" + ", ".join(f"{lit(u.lower())}: {v!r}" for u, v in UNITS) + "}"
     for res in _quoting(package, staged):
         figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
         if "basis" not in res.field_names or not figures:
