@@ -115,6 +115,18 @@ def test_what_the_csv_reader_passes_over_is_reported_at_its_line(tmp_path, csv, 
     assert all(" row 3" in p or " row 2" in p for p in found(package(tmp_path, csv)))
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_rows_after_a_cell_that_spans_lines_are_reported_at_their_line(tmp_path, ending):
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "note", "type": "string"}], "primaryKey": ["id"]}
+    text = ending.join(['id,note', '1,"one', 'two"', '2,"a', '', 'b"', 'x,fine', '3,4,5', '1,again', ''])
+    assert found(package(tmp_path / "bad", text.encode(), schema=schema)) == [
+        "t.csv, row 8: the row has 3 cells, the header has 2 [extra-cell]"]
+    text = ending.join(['id,note', '1,"one', 'two"', '2,"a', '', 'b"', 'x,fine', '2,again', ''])
+    assert found(package(tmp_path / "keys", text.encode(), schema=schema)) == [
+        't.csv, row 7, column "id": "x" is not an integer [type-error]',
+        't.csv, row 8, column "id": "2" repeats the primary key of row 4 [primary-key]']
+
+
 def test_cr_only_line_endings_are_read(tmp_path):
     assert found(package(tmp_path, b"id,x,ok\r1,2,true\r2,3,false\r")) == []
 
@@ -128,6 +140,41 @@ def test_exclusive_bounds_and_date_range(tmp_path):
         't.csv, row 3, column "d": "0000-01-01" is not a date (YYYY-MM-DD) [type-error]',
         't.csv, row 3, column "n": "10" is not below the exclusive maximum 10 [exclusiveMaximum]',
     ]
+
+
+def test_nan_and_infinities_are_numbers_but_overflow_is_not(tmp_path):
+    """The spec's NaN, INF and -INF (any case) are numbers; NaN meets no bound; a figure too large for
+    a double is not a number; an amount of money (a decimal) holds none of them."""
+    schema = {"fields": [{"name": "x", "type": "number"},
+                         {"name": "y", "type": "number", "constraints": {"minimum": 0}},
+                         {"name": "amount", "type": "number"}]}
+    assert found(package(tmp_path / "bad", b"x,y,amount\nNaN,1,1\n1e309,NaN,NaN\n+INF,-INF,INF\n",
+                         schema=schema)) == [
+        't.csv, row 3, column "amount": "NaN" is not an amount of money (a number with at most 2 decimals) '
+        '[type-error]',
+        't.csv, row 3, column "x": "1e309" is not a number [type-error]',
+        't.csv, row 3, column "y": "NaN" (not a number) cannot meet the minimum 0 [minimum]',
+        't.csv, row 4, column "amount": "INF" is not an amount of money (a number with at most 2 decimals) '
+        '[type-error]',
+        't.csv, row 4, column "x": "+INF" is not a number [type-error]',
+        't.csv, row 4, column "y": "-INF" is below the minimum 0 [minimum]',
+    ]
+    good = package(tmp_path / "good", b"x,y,amount\nNaN,inf,1\nINF,1e308,2\n-inf,nan,3\n",
+                   schema={"fields": schema["fields"][:1] + [{"name": "y", "type": "number"}, schema["fields"][2]]})
+    assert found(good) == []
+    import frictionless
+
+    assert frictionless.validate(str(good / "datapackage.json")).valid  # the stock validator agrees
+    result = build(good, tmp_path / "out.duckdb", today=TODAY, commit="")
+    assert result.report.valid
+    import math
+
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con:
+        (x1, y1), (x2, y2), (x3, y3) = con.execute('SELECT x, y FROM things ORDER BY amount').fetchall()
+    assert math.isnan(x1) and x2 == math.inf and x3 == -math.inf and y1 == math.inf and y2 == 1e308
+    assert math.isnan(y3)
 
 
 def test_every_unicode_space_is_stray_whitespace():
@@ -271,6 +318,19 @@ CONSTRAINTS = st.sampled_from([{}, {"required": True}, {"minimum": 0}, {"exclusi
 ENDINGS = st.sampled_from([b"\n", b"\r\n", b"\r"])
 
 
+def files_outside_temp(*folders: Path) -> dict[Path, tuple[int, int]]:
+    """Every file (size, modification time) in ``folders``, the repository and the home folder's
+    top level and cache: where a stray write outside the output and the temporary folder would
+    show."""
+    from conftest import ROOT
+
+    home = Path.home()
+    places = [*(p for f in folders for p in f.rglob("*")), *home.glob("*"), *home.glob(".cache/*"),
+              *(p for p in ROOT.iterdir() if p.name not in {".git", ".venv", "node_modules", ".hypothesis",
+                                                             ".pytest_cache", ".ruff_cache"})]
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in places if p.is_file()}
+
+
 @pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(fields=st.lists(st.tuples(NAMES, TYPES, CONSTRAINTS), min_size=1, max_size=3), name=NAMES,
@@ -292,11 +352,20 @@ def test_hostile_packages_never_crash_and_never_pass_what_frictionless_rejects(
     (folder / "datapackage.json").write_text(json.dumps(descriptor))
     out = folder / "out.duckdb"
     out.write_bytes(b"previous")
-    before = set(Path(folder).rglob("*"))
-    result = CliRunner().invoke(cli, ["build", str(folder), "-o", str(out)])
+    work = tmp_path_factory.mktemp("cwd")  # the working folder: a relative path would land here
+    before = files_outside_temp(folder, work)
+    before.pop(out)
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        result = CliRunner().invoke(cli, ["build", str(folder), "-o", str(out)])
+    finally:
+        os.chdir(cwd)
     assert result.exit_code in (0, 1, 2), result.output
     assert "Traceback" not in result.output
-    assert set(Path(folder).rglob("*")) == before  # no file left beside the output
+    after = files_outside_temp(folder, work)
+    after.pop(out)
+    assert after == before  # nothing written but the output (and temporary files)
     report = validate_package(folder, today=TODAY, descriptor=False)
     if result.exit_code != 0:
         assert out.read_bytes() == b"previous"

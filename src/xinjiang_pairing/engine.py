@@ -5,7 +5,8 @@ Each CSV is read once, as text, into a typed table of the schema ``into`` (in me
 ``validate``, the new file for ``build``): every cell converted to its type, and, for a row with
 any failing cell, its text kept aside in the column ``_bad`` so that each failing cell can be
 reported with its value. Keys, foreign keys and rules then run on the typed tables, through the
-views ``typed_<name>`` (typed columns and ``_row``, the row number in the file, header = 1).
+views ``typed_<name>`` (typed columns and ``_row``, the line of the file where the row begins,
+header = 1: the row's number, unless a quoted cell before it spans lines).
 
 Row numbers: DuckDB keeps the order of the file when it copies a CSV as it is, but not always when
 the same statement converts the cells (at a million rows it may reorder them). So a table of up to
@@ -31,7 +32,7 @@ from .report import Problem, Report, package_problem
 from .sql import ident, lit
 
 BAD = "_bad"  # the column holding the texts of a row with a failing cell, as a list
-ROW = "_row"  # the row number in the file (header = 1)
+ROW = "_row"  # the line of the file where the row begins (header = 1)
 EXACT_BYTES = 16 * 1024 * 1024  # tables of up to this size are read in two steps, with their row numbers
 MEMORY_LIMIT = os.environ.get("XINJIANG_PAIRING_MEMORY_LIMIT", "700MB")
 REJECT_RULES = {
@@ -124,14 +125,17 @@ def check_header(resource: Resource) -> list[Problem]:
 
 class LineScan:
     """What DuckDB's reader passes over silently, found beside the load (in a thread: DuckDB lets
-    it run): blank lines, and trailing cells that are empty (``...,true,,``). A quick count over
-    the bytes (the commas outside quoted cells, and any empty line) says whether the file may
-    have either; only then is it read record by record, for the exact line numbers."""
+    it run): blank lines, trailing cells that are empty (``...,true,,``), and line breaks inside
+    quoted cells, after which a row's number in the table is no longer its line in the file. A
+    quick count over the bytes (the commas and line breaks outside quoted cells, and any empty
+    line) says whether the file may have any; only then is it read record by record, for the
+    exact line numbers."""
 
     def __init__(self, resource: Resource):
         self.resource = resource
         self.commas = 0
         self.blank = False
+        self.starts: list[int] | None = None  # with breaks in quoted cells: the line of each record
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._count, name="line-scan", daemon=True)
         self.thread.start()
@@ -142,9 +146,33 @@ class LineScan:
         try:
             data = self.resource.path.read_bytes()
             self.blank = data.startswith((b"\n", b"\r")) or any(s in data for s in (b"\n\n", b"\n\r\n", b"\r\r"))
-            self.commas = (re.sub(rb'"[^"]*"', b"", data) if b'"' in data else data).count(b",")
+            outside = re.sub(rb'"[^"]*"', b"", data) if b'"' in data else data
+            self.commas = outside.count(b",")
+            if outside.count(b"\n") != data.count(b"\n") or outside.count(b"\r") != data.count(b"\r"):
+                self.starts = self._record_lines()
         except BaseException as e:  # noqa: BLE001 - reported by problems()
             self.error = e
+
+    def _record_lines(self) -> list[int] | None:
+        """The file line where each record begins (header first), as DuckDB counts records (a blank
+        line is none); None if the file cannot be read so."""
+        starts, line = [], 0
+        try:
+            with self.resource.path.open(encoding="utf-8-sig", newline="") as fh:
+                reader = csv.reader(fh)
+                for row in reader:
+                    if row:
+                        starts.append(line + 1)
+                    line = reader.line_num
+        except (UnicodeDecodeError, csv.Error, OSError):
+            return None  # the load reports these
+        return starts
+
+    def record_lines(self) -> list[int] | None:
+        """The file line where each record begins (header first), or None when that is the
+        record's number (no quoted cell spans lines)."""
+        self.thread.join()
+        return self.starts
 
     def problems(self, records: int) -> list[Problem]:
         """Blank rows and rows with empty extra cells, by file line (``records``: the rows DuckDB
@@ -172,10 +200,20 @@ class LineScan:
         return out
 
 
-def load(con, resource: Resource, into: str, exact: bool) -> tuple[list[Problem], int, int]:
+def line_at(path: Path, offset: int) -> int:
+    """The line of the file at byte ``offset`` (CR, LF or CRLF ends a line)."""
+    with path.open("rb") as fh:
+        head = fh.read(offset)
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+
+
+def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None = None
+         ) -> tuple[list[Problem], int, int]:
     """Read the CSV into the typed table ``<into>._load_<name>``, with the text of each row that has
-    a failing cell in ``_bad``; with ``exact``, through a text copy, with the row numbers in ``_row``.
-    Returns the malformed lines as problems, the rows read and the rows with a failing cell."""
+    a failing cell in ``_bad``; with ``exact``, through a text copy, with the row numbers in ``_row``:
+    the line of the file where the row begins (from the ``scan`` of the file, when a quoted cell
+    spans lines). Returns the malformed lines as problems, the rows read and the rows with a failing
+    cell."""
     rel = resource.rel_path
     table = f"{into}.{ident(loaded_table(resource))}"
     raw = "[" + ", ".join(ident(f.name) for f in resource.fields) + "]"
@@ -185,22 +223,31 @@ def load(con, resource: Resource, into: str, exact: bool) -> tuple[list[Problem]
     try:
         if exact:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT * FROM {schema_sql.read_csv_sql(resource)}")
-            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 2 AS {ROW}, {select} FROM {text}")
+            lines = scan.record_lines() if scan is not None else None
+            if lines is None:
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 2 AS {ROW}, {select} FROM {text}")
+            else:
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT coalesce(list_extract($lines, "
+                            f"CAST(rowid AS INTEGER) + 2), rowid + 2) AS {ROW}, {select} FROM {text}",
+                            {"lines": lines})
             con.execute(f"DROP TABLE {text}")
         else:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {schema_sql.read_csv_sql(resource)}")
     except Exception as e:  # a file DuckDB cannot read at all
         return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0
     problems = []
-    for line, etype, csv_line in con.execute(
-        f"SELECT line, error_type, csv_line FROM {schema_sql.internal_name('rejects', resource)} ORDER BY line"
+    for line, offset, etype, csv_line in con.execute(
+        f"SELECT line, line_byte_position, error_type, csv_line FROM {schema_sql.internal_name('rejects', resource)} "
+        "ORDER BY line"
     ).fetchall():
         rule, words = REJECT_RULES.get(etype, ("source-error", etype.lower()))
         if rule in ("missing-cell", "extra-cell") and csv_line is not None:
             records = [r for r in csv.reader(io.StringIO(csv_line, newline="")) if r]
             found = len(records[0]) if records else 0
             words = f"the row has {found} cells, the header has {len(resource.fields)}"
-        problems.append(Problem(rel, int(line), "", rule, words))
+        # DuckDB counts records, not lines: the line is found from the byte where the record begins
+        problems.append(Problem(rel, line_at(resource.path, offset) if offset is not None else int(line), "",
+                                rule, words))
     rows, bad = con.execute(f"SELECT count(*), count({BAD}) FROM {table}").fetchone()
     row = "" if exact else f"rowid + 2 AS {ROW}, "
     con.execute(f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "
@@ -210,12 +257,19 @@ def load(con, resource: Resource, into: str, exact: bool) -> tuple[list[Problem]
 
 def check_patterns(con, resource: Resource) -> list[Problem]:
     """Every pattern of the schema compiles in DuckDB's regular expression engine (RE2), which
-    accepts less than Python's: checked before the file is read."""
+    accepts less than Python's: checked before the file is read (all in one query; one by one only
+    if one fails)."""
+    fields = [f for f in resource.fields if f.constraints.get("pattern") is not None]
+    patterns = [f.constraints["pattern"] for f in fields]
+    if not patterns:
+        return []
+    try:
+        con.execute("SELECT " + ", ".join("regexp_full_match('', ?)" for _ in patterns), patterns).fetchall()
+        return []
+    except Exception:  # noqa: BLE001 - one of them cannot be compiled: find which
+        pass
     out = []
-    for f in resource.fields:
-        pattern = f.constraints.get("pattern")
-        if pattern is None:
-            continue
+    for f, pattern in zip(fields, patterns, strict=True):
         try:
             con.execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
         except Exception as e:  # noqa: BLE001 - DuckDB's error for a pattern it cannot compile
@@ -284,12 +338,9 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
             report.extend(header)
             continue
         scan = LineScan(res)
-        problems, report.rows_checked[res.name], bad = load(con, res, into, res.rel_path not in large)
-        if not problems:
-            problems = scan.problems(report.rows_checked[res.name] + 1)
-        else:
-            scan.thread.join()
-        report.extend(problems)
+        problems, report.rows_checked[res.name], bad = load(con, res, into, res.rel_path not in large, scan)
+        problems += scan.problems(report.rows_checked[res.name] + 1)
+        report.extend(sorted(set(problems)))
         if problems:  # row numbers of later checks would be off: fix the file first
             continue
         loaded.append(res)

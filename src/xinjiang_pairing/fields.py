@@ -33,15 +33,19 @@ class Type:
     parse: str = "cast"  # how Polars reads the text: "cast", "date" or "datetime"
     pandas: str = "str"  # pandas dtype ("date": parsed with parse_dates)
     r: str = "character"  # R's column class (read.csv's colClasses)
-    invalid: str | None = None  # SQL condition over the typed value ({v}) that fails too (e.g. overflow)
+    invalid: str | None = None  # SQL condition over the typed value ({v}) and its text ({t}) that fails too
+    unordered: str | None = None  # SQL condition over the typed value ({v}) that fails every bound (NaN)
 
 
 TEXT = Type("VARCHAR", None, "text", "String")
 TYPES = {
     "string": TEXT,
     "integer": Type("BIGINT", r"[-+]?[0-9]+", "an integer", "Int64", pandas="Int64", r="integer"),
-    "number": Type("DOUBLE", r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?", "a number", "Float64",
-                   pandas="Float64", r="numeric", invalid="isinf({v})"),
+    # the spec's special values NaN, INF and -INF (in any case) are numbers; a figure too large for
+    # a double (1e309) is not: it would be stored as infinity
+    "number": Type("DOUBLE", r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?|(?i:nan|-?inf)", "a number",
+                   "Float64", pandas="Float64", r="numeric",
+                   invalid="isinf({v}) AND NOT regexp_full_match({t}, '(?i:-?inf)')", unordered="isnan({v})"),
     "date": Type("DATE", r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date (YYYY-MM-DD)", "Date", "date", pandas="date",
                  r="Date", invalid="{v} < DATE '0001-01-01'"),
     "datetime": Type("TIMESTAMP", r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z?", "a date and time",
@@ -53,7 +57,8 @@ TYPES = {
 }
 # Money: a ``number`` field named ``amount`` or ``amount_<something>`` holds an amount of money, which
 # is exact everywhere (DuckDB and Parquet DECIMAL, Polars Decimal), as a Table Schema number is a
-# decimal number: never a binary float that rounds. At most 2 decimals (cents, fen), 36 digits.
+# decimal number: never a binary float that rounds. At most 2 decimals (cents, fen), 36 digits; not
+# NaN, INF or -INF, which a decimal cannot hold (a named difference from the spec, in docs/security.md).
 MONEY = Type("DECIMAL(38, 2)", r"[-+]?([0-9]{1,36}(\.[0-9]{0,2})?|\.[0-9]{1,2})",
              "an amount of money (a number with at most 2 decimals)", "Decimal(38, 2)", pandas="Float64",
              r="numeric")
@@ -91,6 +96,7 @@ class Constraint:
     message: Callable[[str, object], str] | None = None  # SQL expression for its message
     pandera: Callable[[object], object] | None = None  # the Pandera check (pandera.polars imported)
     label: str = ""  # what a set change lists ("enum values", "check")
+    bound: bool = False  # a bound of the typed value: a value the type cannot order (NaN) fails it
 
 
 def _pa():
@@ -118,6 +124,7 @@ def _bound(key: str, symbol: str, word: str, length: bool = False) -> Constraint
         fails=lambda col, typed, v: f"{typed} {bad} {lit(v)}",
         message=lambda col, v: f"{quoted(col)} || ' is {word} ' || {lit(str(v))}",
         pandera=lambda v: getattr(_pa().Check, {"≥": "ge", "≤": "le", ">": "gt", "<": "lt"}[symbol])(v),
+        bound=True,
     )
 
 
@@ -160,6 +167,7 @@ class CellCheck:
     rule: str
     failing: str  # SQL condition over the text columns, true when the cell fails
     message: str  # SQL expression for the message
+    first_pass: str | None = None  # a cheaper condition true at least for every failing cell (the row filter)
 
 
 @dataclass(frozen=True)
@@ -234,18 +242,26 @@ class Field:
         out = []
         if self.not_null:
             out.append(CellCheck(self.name, "required", f"{col} IS NULL", "'a value is required'"))
-        typed = col
+        typed, valid = col, "TRUE"
         if self.kind.pattern:
             typed = self.cast()
-            invalid = f" OR {self.kind.invalid.format(v=typed)}" if self.kind.invalid else ""
+            invalid = f" OR {self.kind.invalid.format(v=typed, t=col)}" if self.kind.invalid else ""
+            valid = f"NOT (NOT regexp_full_match({col}, {lit(self.kind.pattern)}) OR {typed} IS NULL{invalid})"
             out.append(CellCheck(
-                self.name, "type-error",
-                f"{col} IS NOT NULL AND (NOT regexp_full_match({col}, {lit(self.kind.pattern)}) OR {typed} IS NULL"
-                f"{invalid})",
+                self.name, "type-error", f"{col} IS NOT NULL AND NOT ({valid})",
                 f"{quoted(col)} || ' is not {self.kind.words}'",
             ))
         for c, value in self._valued():
-            out.append(CellCheck(self.name, c.key, c.fails(col, typed, value), c.message(col, value)))
+            fails, message, first_pass = c.fails(col, typed, value), c.message(col, value), None
+            if c.bound:
+                if self.kind.unordered:  # NaN fails every bound, as no comparison holds for it
+                    unordered = self.kind.unordered.format(v=typed)
+                    fails = f"{fails} OR {unordered}"
+                    message = (f"CASE WHEN {unordered} THEN {quoted(col)} || ' (not a number) cannot meet the "
+                               f"{c.key} ' || {lit(show(value))} ELSE {message} END")
+                # a cell that is not of the type is reported as such, once
+                first_pass, fails = fails, f"({fails}) AND {valid}"
+            out.append(CellCheck(self.name, c.key, fails, message, first_pass))
         return out
 
     def may_begin_or_end_with(self, first: str, last: str) -> bool:

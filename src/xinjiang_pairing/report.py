@@ -8,7 +8,9 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One failing check. ``row`` counts the header as row 1 (as Frictionless does); 0 = whole file."""
+    """One failing check. ``row`` is the line of the file where the row begins, the header being 1
+    (the row's number as Frictionless counts it, unless a quoted cell before it spans lines); 0 =
+    the whole file."""
 
     file: str
     row: int

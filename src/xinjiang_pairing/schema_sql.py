@@ -90,7 +90,7 @@ def table_comment(resource: Resource) -> str:
 def cell_failure_filter(resource: Resource) -> str:
     """One condition that is true for every row with at least one failing cell (a cheap first pass)."""
     checks = [c for f in resource.fields for c in f.cell_checks()]
-    return " OR ".join(f"({c.failing})" for c in checks) if checks else "FALSE"
+    return " OR ".join(f"({c.first_pass or c.failing})" for c in checks) if checks else "FALSE"
 
 
 def cell_check_sql(resource: Resource, src: str, row: str) -> list[str]:

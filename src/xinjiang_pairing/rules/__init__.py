@@ -25,6 +25,7 @@ from ..schema_sql import typed_view
 from ..sql import ident, lit
 
 TableCheck = Callable[[object, Package, set, dt.date], Iterator[Problem]]
+SCRATCH = "_rule_"  # temporary tables that table rules share within one run are named so (``scratch``)
 
 
 @dataclass(frozen=True)
@@ -147,9 +148,36 @@ def _first_pass(rules: list[RowRule]) -> str:
     return " OR ".join(others) or "FALSE"
 
 
+_made: dict[int, set[str]] = {}  # the scratch tables of the run on each connection (by id)
+
+
+def scratch(con, name: str) -> tuple[str, bool]:
+    """The temporary table ``name`` that several table rules of one run share (made by the first
+    that needs it), quoted, and whether it was made already. ``run_rules`` drops them after the
+    run."""
+    table = SCRATCH + name
+    made = _made.setdefault(id(con), set())
+    exists = table in made
+    made.add(table)
+    return ident(table), exists
+
+
+def _drop_scratch(con) -> None:
+    for table in _made.pop(id(con), ()):
+        con.execute(f"DROP TABLE IF EXISTS temp.{ident(table)}")
+
+
 def run_rules(con, package: Package, staged: set, today: dt.date, clean: set = frozenset()) -> list[Problem]:
     """Every row rule and table rule over the typed views of the ``staged`` tables (``clean``:
     those whose every cell is known to pass its checks)."""
+    _drop_scratch(con)
+    try:
+        return _run_rules(con, package, staged, today, clean)
+    finally:
+        _drop_scratch(con)
+
+
+def _run_rules(con, package: Package, staged: set, today: dt.date, clean: set) -> list[Problem]:
     problems: list[Problem] = []
     applying = {res.name: row_rules(res, today, res.name in clean) for res in package.resources if res.name in staged}
     first = {name: _first_pass(rules) for name, rules in applying.items() if rules}

@@ -12,10 +12,11 @@ from ..quotes import NUMBER, UNITS, normalise
 from ..report import Problem
 from ..schema_sql import typed_view
 from ..sql import ident, lit
-from . import RowRule, row_rule, rows, table_rule
+from . import RowRule, row_rule, rows, scratch, table_rule
 from .generic import ordered, single_self_keys
 
 XINJIANG_PREFIX = "65"  # division codes of places in Xinjiang start with these digits
+FIGURE_COLUMNS = ("amount", "value", "amount_usd_reported")  # checked against as_reported
 CNY_PER_USD = (6.0, 8.5)  # plausible range of a reported CNY/USD conversion, 1997 to today
 
 ACCESSED_AFTER_PUBLISHED = ordered("published_date", "accessed_date", "a page cannot be read before it was published",
@@ -236,26 +237,34 @@ def _ascii(col: str) -> str:
     return f"regexp_full_match(coalesce({col}, ''), '[\\x00-\\x7f]*')"
 
 
-def _quoted_rows(con, res: Resource, extra: tuple[str, ...] = (), where: str = "quote IS NOT NULL") -> str:
-    """A table of the rows with an as_reported: as_reported and quote normalised (``a``, ``q``),
-    as_reported as written, the row number and the ``extra`` columns. A row with an empty quote is
-    left to the schema's ``required``, so that it is one clear problem. Texts of ASCII characters
-    only are normalised in SQL; the others in Python (Unicode NFKC is not a DuckDB function)."""
-    name = ident(f"quoted_{res.name}")
-    extras = "".join(f", {ident(c)}" for c in extra)
-    rows = f"FROM {typed_view(res)} WHERE as_reported IS NOT NULL AND ({where})"
+def _quoted_rows(con, res: Resource) -> str:
+    """The rows with an as_reported and a quote (or with basis = stated), made once per run and
+    shared by the quote rules: as_reported and quote normalised (``a``, ``q``), as_reported as
+    written, the row number, ``stated`` and the figure columns. A row with an empty quote is left
+    to the schema's ``required``, so that it is one clear problem. Texts of ASCII characters only
+    are normalised in SQL; the others in Python (Unicode NFKC is not a DuckDB function)."""
+    name, exists = scratch(con, f"quoted_{res.name}")
+    if exists:
+        return name
+    figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
+    stated = "basis = 'stated'" if "basis" in res.field_names else "FALSE"
+    extras = "".join(f", {ident(c)}" for c in figures)
+    rows = f"FROM {typed_view(res)} WHERE as_reported IS NOT NULL AND (quote IS NOT NULL OR {stated})"
     plain = f"{_ascii('as_reported')} AND {_ascii('quote')}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT _row, {_normalise_sql('as_reported')} AS a, "
-        f"{_normalise_sql('quote')} AS q, as_reported{extras} {rows} AND {plain}"
+        f"CREATE TEMP TABLE {name} AS SELECT _row, {_normalise_sql('as_reported')} AS a, "
+        f"{_normalise_sql('quote')} AS q, as_reported, coalesce({stated}, FALSE) AS stated{extras} {rows} AND {plain}"
     )
-    found = con.execute(f"SELECT _row, as_reported, quote{extras} {rows} AND NOT ({plain})").fetchall()
+    found = con.execute(
+        f"SELECT _row, as_reported, quote, coalesce({stated}, FALSE){extras} {rows} AND NOT ({plain})").fetchall()
     if found:
         columns = list(zip(*found, strict=True))
         con.execute(
-            f"INSERT INTO {name} SELECT unnest(?), unnest(?), unnest(?), unnest(?)" + ", unnest(?)" * len(extra),
-            [list(columns[0]), [normalise(t) for t in columns[1]], [normalise(t) for t in columns[2]],
-             list(columns[1]), *[list(c) for c in columns[3:]]],
+            f"INSERT INTO {name} SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)"
+            + ", unnest(?)" * len(figures),
+            [list(columns[0]), [normalise(t) for t in columns[1]],
+             [None if t is None else normalise(t) for t in columns[2]], list(columns[1]),
+             *[list(c) for c in columns[3:]]],
         )
     return name
 
@@ -274,7 +283,7 @@ def quote_has_reported_wording(con, package: Package, staged: set, today) -> Ite
         FROM (SELECT _row, as_reported, list_filter(
                   list_transform(string_split_regex(a, '\\s*\\.\\.\\.\\s*'), lambda x: trim(x)),
                   lambda x: x <> '' AND NOT contains(coalesce(q, ''), x)) AS missing
-              FROM {t})
+              FROM {t} WHERE q IS NOT NULL)
         WHERE len(missing) > 0"""
         yield from rows(con, res, quote_has_reported_wording, sql)
 
@@ -291,12 +300,10 @@ def quote_has_reported_numbers(con, package: Package, staged: set, today) -> Ite
         FROM (SELECT _row, as_reported, unnest(regexp_extract_all(a, {lit(NUMBER)})) AS n,
                      list_transform(regexp_extract_all(coalesce(q, ''), {lit(NUMBER)}),
                                     lambda x: CAST(x AS DOUBLE)) AS qn
-              FROM {t})
+              FROM {t} WHERE q IS NOT NULL)
         WHERE NOT list_contains(qn, CAST(n AS DOUBLE))"""
         yield from rows(con, res, quote_has_reported_numbers, sql)
 
-
-FIGURE_COLUMNS = ("amount", "value", "amount_usd_reported")
 
 
 @table_rule("figure-matches-reported", "Figures are the reported numbers in full units",
@@ -312,7 +319,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
         figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
         if "basis" not in res.field_names or not figures:
             continue
-        t = _quoted_rows(con, res, tuple(figures), "basis = 'stated'")
+        t = _quoted_rows(con, res)
         candidates = (
             f"list_transform(list_zip(regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 1), "
             f"regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 2)), "
@@ -328,7 +335,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
             FROM c WHERE {ident(c)} IS NOT NULL AND a <> '' AND NOT list_bool_or(list_transform(
                 candidates, lambda x: abs(x - {ident(c)}) <= {RELATIVE_TOLERANCE!r} * greatest(abs(x), abs({ident(c)})))
             ) IS TRUE""" for c in figures)
-        sql = f"WITH c AS (SELECT *, {candidates} AS candidates FROM {t}) {checks}"
+        sql = f"WITH c AS (SELECT *, {candidates} AS candidates FROM {t} WHERE stated) {checks}"
         # SQL reads digits and the common units; the rows it cannot match are read again in Python,
         # which also knows traditional characters, 多/余, number words and Chinese numerals
         for row, column, value, message, figure, reported in con.execute(sql).fetchall():
