@@ -222,19 +222,24 @@ RELATIVE_TOLERANCE = 1e-9
 
 # What ``normalise`` does to a text of ASCII characters only (NFKC leaves those as they are), in SQL:
 # whitespace as Python's str.split() reads it, collapsed and trimmed; commas between digits removed
-# (twice: a pass leaves every other comma of "1,2,3").
+# (twice: a pass leaves every other comma of "1,2,3"). Each step runs only on texts that need it
+# (a cheap test first: most texts have single spaces and no comma).
 _SPACE = r"[ \t\n\r\f\v\x1c-\x1f]+"
+_ODD_SPACE = r"[\t\n\r\f\v\x1c-\x1f]|  |^ | $"
 
 
 def _normalise_sql(col: str) -> str:
-    text = f"trim(regexp_replace({col}, {lit(_SPACE)}, ' ', 'g'), ' ')"
+    spaced = (f"CASE WHEN regexp_matches({col}, {lit(_ODD_SPACE)}) "
+              f"THEN trim(regexp_replace({col}, {lit(_SPACE)}, ' ', 'g'), ' ') ELSE {col} END")
+    joined = spaced
     for _ in range(2):
-        text = f"regexp_replace({text}, '([0-9]),([0-9])', '\\1\\2', 'g')"
-    return text
+        joined = f"regexp_replace({joined}, '([0-9]),([0-9])', '\\1\\2', 'g')"
+    return f"CASE WHEN contains({col}, ',') THEN {joined} ELSE {spaced} END"
 
 
 def _ascii(col: str) -> str:
-    return f"regexp_full_match(coalesce({col}, ''), '[\\x00-\\x7f]*')"
+    """True for a text of ASCII characters only (as many bytes as characters), or NULL."""
+    return f"strlen(coalesce({col}, '')) = length(coalesce({col}, ''))"
 
 
 def _quoted_rows(con, res: Resource) -> str:
@@ -314,7 +319,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
     (亿 or 億 10^8, 万 or 萬 10^4, 万亿 10^12, 千万 10^7, 百万 10^6, trillion, billion, million,
     thousand, bn, mln or mn, also after a hyphen as in "70-million" or after 多 or 余 as in "6500多万";
     no unit: 1), a number word (two, 两) or a number in Chinese numerals (近百億 is 10^10)."""
-    units = "MAP {" + ", ".join(f"{lit(u.lower())}: {v!r}" for u, v in UNITS) + "}"
+    units = "CASE lower(p[2]) " + " ".join(f"WHEN {lit(u.lower())} THEN {v!r}" for u, v in UNITS) + " ELSE 1.0 END"
     for res in _quoting(package, staged):
         figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
         if "basis" not in res.field_names or not figures:
@@ -323,7 +328,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
         candidates = (
             f"list_transform(list_zip(regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 1), "
             f"regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 2)), "
-            f"lambda p: CAST(p[1] AS DOUBLE) * coalesce({units}[lower(p[2])], 1.0))"
+            f"lambda p: CAST(p[1] AS DOUBLE) * {units})"
         )
         checks = " UNION ALL ".join(f"""
             SELECT _row, {lit(c)} AS col, CAST({ident(c)} AS VARCHAR) AS value,
@@ -335,7 +340,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
             FROM c WHERE {ident(c)} IS NOT NULL AND a <> '' AND NOT list_bool_or(list_transform(
                 candidates, lambda x: abs(x - {ident(c)}) <= {RELATIVE_TOLERANCE!r} * greatest(abs(x), abs({ident(c)})))
             ) IS TRUE""" for c in figures)
-        sql = f"WITH c AS (SELECT *, {candidates} AS candidates FROM {t} WHERE stated) {checks}"
+        sql = f"WITH c AS MATERIALIZED (SELECT *, {candidates} AS candidates FROM {t} WHERE stated) {checks}"
         # SQL reads digits and the common units; the rows it cannot match are read again in Python,
         # which also knows traditional characters, 多/余, number words and Chinese numerals
         for row, column, value, message, figure, reported in con.execute(sql).fetchall():
