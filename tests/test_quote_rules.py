@@ -145,7 +145,8 @@ def test_texts_of_ascii_characters_are_normalised_alike_in_sql():
     from xinjiang_pairing.rules.dataset import _normalise_sql
 
     texts = ["  a\t\tb \n", "1,2,3,4", "12,345,678.5 yuan", "a ,1", "1, 700", "\x1ca\x1fb\x0b", "x,", ",1", "",
-             "nearly 120 billion", "3,\n4", "1,,2"]
+             "nearly 120 billion", "3,\n4", "1,,2", "a  b", " lead", "trail ", "plain words", "1,2 and  3",
+             "tab\tonly"]
     sql = duckdb.connect().execute(f"SELECT [{_normalise_sql('t')} FOR t IN ?]", [texts]).fetchone()[0]
     assert sql == [normalise(t) for t in texts]
 
@@ -173,3 +174,27 @@ def test_synthetic_packages_stay_valid_when_figures_carry_a_quote(pkg, tmp_path)
     made = make_package(tmp_path / "synthetic", 30, source=pkg.root)
     report = validate_package(made, today=TODAY, descriptor=False)
     assert [p.describe() for p in report.sorted() if p.row <= 31] == []
+
+
+def test_the_quote_rules_share_one_table_per_run_and_leave_none_behind(tmp_path):
+    """The normalised quotes are made once per run (a second run on the same connection sees its own
+    data, not the first run's) and dropped after it."""
+    import datetime as dt
+
+    from xinjiang_pairing import engine
+    from xinjiang_pairing.package import load_package
+    from xinjiang_pairing.rules import SCRATCH
+
+    good = write(tmp_path / "good", funding=[{"amount": "300", "quote": "it cost 300 yuan", "as_reported": "300 yuan"}])
+    bad = write(tmp_path / "bad", funding=[{"amount": "300", "quote": "it cost 200 yuan", "as_reported": "300 yuan"}])
+    con = engine.connect()
+    try:
+        first = engine.check(con, load_package(good), "main", dt.date(2026, 11, 30))
+        second = engine.check(con, load_package(bad), "main", dt.date(2026, 11, 30))
+        left = con.execute("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)",
+                           [SCRATCH]).fetchall()
+    finally:
+        con.close()
+    assert first.problems == [] and left == []
+    assert sorted(p.rule for p in second.problems) == sorted([
+        dataset.quote_has_reported_numbers.code, dataset.quote_has_reported_wording.code])

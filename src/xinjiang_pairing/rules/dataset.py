@@ -213,10 +213,10 @@ def same_as_points_at_same_figure(con, package: Package, staged: set, today) -> 
 
 # ----------------------------------------------------------------------------- quotes
 
-# The numbers and units of ``quotes``, in SQL: a number, and the unit written right after it.
-_CHINESE_UNITS = [u for u, _ in UNITS if not u.isascii()]
-_ENGLISH_UNITS = [u for u, _ in UNITS if u.isascii()]
-NUMBER_WITH_UNIT = (rf"({NUMBER})(?:\s*-\s*|\s*)({'|'.join(_CHINESE_UNITS)}|(?i:{'|'.join(_ENGLISH_UNITS)})\b)?")
+# The numbers and units of ``quotes``, in SQL: a number and the word written right after it (maybe
+# after a space or a hyphen), whose value is that of the unit it names, 1 for any other word.
+_UNIT_CHARS = "".join(sorted({c for u, _ in UNITS for c in u if not c.isascii()}))
+NUMBER_WITH_WORD = rf"{NUMBER}(?:[ -]*[a-zA-Z{_UNIT_CHARS}]+)?"
 RELATIVE_TOLERANCE = 1e-9
 
 
@@ -282,13 +282,17 @@ def quote_has_reported_wording(con, package: Package, staged: set, today) -> Ite
     collapsed and thousands separators removed)."""
     for res in _quoting(package, staged):
         t = _quoted_rows(con, res)
+        # most texts are one piece (no "..."): a plain test; the others are split
         sql = f"""
+        SELECT _row, 'as_reported', as_reported, 'the wording "' || a || '" of as_reported is not in quote'
+        FROM {t} WHERE q IS NOT NULL AND a <> '' AND NOT contains(a, '...') AND NOT contains(q, a)
+        UNION ALL
         SELECT _row, 'as_reported', as_reported,
                'the wording "' || missing[1] || '" of as_reported is not in quote'
         FROM (SELECT _row, as_reported, list_filter(
                   list_transform(string_split_regex(a, '\\s*\\.\\.\\.\\s*'), lambda x: trim(x)),
-                  lambda x: x <> '' AND NOT contains(coalesce(q, ''), x)) AS missing
-              FROM {t} WHERE q IS NOT NULL)
+                  lambda x: x <> '' AND NOT contains(q, x)) AS missing
+              FROM {t} WHERE q IS NOT NULL AND contains(a, '...'))
         WHERE len(missing) > 0"""
         yield from rows(con, res, quote_has_reported_wording, sql)
 
@@ -303,10 +307,10 @@ def quote_has_reported_numbers(con, package: Package, staged: set, today) -> Ite
         sql = f"""
         SELECT _row, 'as_reported', as_reported, 'the number ' || n || ' in as_reported is not in quote'
         FROM (SELECT _row, as_reported, unnest(regexp_extract_all(a, {lit(NUMBER)})) AS n,
-                     list_transform(regexp_extract_all(coalesce(q, ''), {lit(NUMBER)}),
-                                    lambda x: CAST(x AS DOUBLE)) AS qn
+                     regexp_extract_all(q, {lit(NUMBER)}) AS qs
               FROM {t} WHERE q IS NOT NULL)
-        WHERE NOT list_contains(qn, CAST(n AS DOUBLE))"""
+        WHERE NOT list_contains(qs, n)  -- as written first; as a number (1.50 is 1.5) only if not
+          AND NOT list_contains(list_transform(qs, lambda x: CAST(x AS DOUBLE)), CAST(n AS DOUBLE))"""
         yield from rows(con, res, quote_has_reported_numbers, sql)
 
 
@@ -319,17 +323,19 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
     (亿 or 億 10^8, 万 or 萬 10^4, 万亿 10^12, 千万 10^7, 百万 10^6, trillion, billion, million,
     thousand, bn, mln or mn, also after a hyphen as in "70-million" or after 多 or 余 as in "6500多万";
     no unit: 1), a number word (two, 两) or a number in Chinese numerals (近百億 is 10^10)."""
-    units = "CASE lower(p[2]) " + " ".join(f"WHEN {lit(u.lower())} THEN {v!r}" for u, v in UNITS) + " ELSE 1.0 END"
+    units = "(VALUES " + ", ".join(f"({lit(u.lower())}, {v!r})" for u, v in UNITS) + ") AS units(word, times)"
     for res in _quoting(package, staged):
         figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
         if "basis" not in res.field_names or not figures:
             continue
         t = _quoted_rows(con, res)
-        candidates = (
-            f"list_transform(list_zip(regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 1), "
-            f"regexp_extract_all(a, {lit(NUMBER_WITH_UNIT)}, 2)), "
-            f"lambda p: CAST(p[1] AS DOUBLE) * {units})"
-        )
+        # every figure of as_reported in full units, a row per figure (unnested: no list lambdas)
+        candidates = f"""
+            SELECT _row, CAST(w.n AS DOUBLE) * coalesce(units.times, 1.0) AS x
+            FROM (SELECT _row, regexp_extract(m, '^([0-9.]+)[ -]*(.*)$', ['n', 'u']) AS w
+                  FROM (SELECT _row, unnest(regexp_extract_all(a, {lit(NUMBER_WITH_WORD)})) AS m
+                        FROM {t} WHERE stated AND a <> ''))
+            LEFT JOIN {units} ON units.word = lower(w.u)"""
         checks = " UNION ALL ".join(f"""
             SELECT _row, {lit(c)} AS col, CAST({ident(c)} AS VARCHAR) AS value,
                    '{c} ' || CASE WHEN {ident(c)} = trunc({ident(c)}) AND abs({ident(c)}) < 1e18
@@ -337,10 +343,11 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
                                   ELSE CAST({ident(c)} AS VARCHAR) END ||
                    ' is not a number of as_reported (' || as_reported || ') in full units' AS message,
                    CAST({ident(c)} AS DOUBLE) AS figure, as_reported
-            FROM c WHERE {ident(c)} IS NOT NULL AND a <> '' AND NOT list_bool_or(list_transform(
-                candidates, lambda x: abs(x - {ident(c)}) <= {RELATIVE_TOLERANCE!r} * greatest(abs(x), abs({ident(c)})))
-            ) IS TRUE""" for c in figures)
-        sql = f"WITH c AS MATERIALIZED (SELECT *, {candidates} AS candidates FROM {t} WHERE stated) {checks}"
+            FROM {t} f WHERE stated AND {ident(c)} IS NOT NULL AND a <> '' AND NOT EXISTS (
+                SELECT 1 FROM candidates k WHERE k._row = f._row
+                AND abs(k.x - f.{ident(c)}) <= {RELATIVE_TOLERANCE!r} * greatest(abs(k.x), abs(f.{ident(c)})))"""
+            for c in figures)
+        sql = f"WITH candidates AS MATERIALIZED ({candidates}) {checks}"
         # SQL reads digits and the common units; the rows it cannot match are read again in Python,
         # which also knows traditional characters, 多/余, number words and Chinese numerals
         for row, column, value, message, figure, reported in con.execute(sql).fetchall():
