@@ -265,6 +265,15 @@ def test_tables_read_in_one_pass_report_true_rows(tmp_path, monkeypatch):
         con, res, into, exact, scan))
     assert validate_package(pkg, today=TODAY, descriptor=False).sorted() == exact.sorted()
     assert {p.row for p in exact.problems if p.file == "data/funding.csv"} == set(expected_faults(400, 0.05))
-    assert not any(loads[:10]) and all(loads[10:])  # one pass, then again exactly
+    # one pass; the table with failing cells (funding) again exactly, at once, and nothing else
+    funding = [r.name for r in load_package(pkg).resources].index("funding")
+    assert loads == [False] * (funding + 1) + [True] + [False] * (9 - funding)
+    loads.clear()
+    keys = make_package(tmp_path / "keys", rows=50)  # no failing cell, a repeated key: all again, exactly
+    with (keys / "data" / "outcomes.csv").open("a", encoding="utf-8") as fh:
+        fh.write((keys / "data" / "outcomes.csv").read_text(encoding="utf-8").splitlines()[1] + "\n")
+    repeated = validate_package(keys, today=TODAY, descriptor=False)
+    assert [p.rule for p in repeated.problems] == ["primary-key"] and loads == [False] * 10 + [True] * 10
+    loads.clear()
     result = build(make_package(tmp_path / "clean", rows=50), tmp_path / "x.duckdb", today=TODAY)
-    assert result.report.valid and len(loads) == 30  # a clean package is read once
+    assert result.report.valid and loads == [False] * 10  # a clean package is read once

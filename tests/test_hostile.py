@@ -29,7 +29,8 @@ SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "x", "type": "n
 def package(folder: Path, csv: bytes = b"id,x,ok\n1,2.5,true\n2,3,false\n", name: str = "things",
             schema: dict | None = None, extra: dict | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    descriptor = {"name": "t", "title": "T", "version": "1.0.0", "created": "2026-01-01T00:00:00Z",
+    descriptor = {"$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+                  "name": "t", "title": "T", "version": "1.0.0", "created": "2026-01-01T00:00:00Z",
                   "licenses": [{"name": "CC-BY-4.0"}], "contributors": [{"title": "T"}],
                   "sources": [{"title": "T"}],
                   "resources": [{"name": name, "path": "t.csv", "schema": schema or SCHEMA}]}
@@ -110,13 +111,22 @@ def test_paths_the_project_cannot_or_must_not_read_are_refused(tmp_path, path):
     (b"id,x,ok\n1,1e309,true\n", 't.csv, row 2, column "x": "1e309" is not a number [type-error]'),
     (b"id,x,ok\n1,2,true\n,,\n", "t.csv, row 3: the row is blank: every cell is missing [blank-row]"),
 ])
-def test_what_the_csv_reader_passes_over_is_reported_at_its_line(tmp_path, csv, expected):
+def test_what_the_csv_reader_passes_over_is_reported_at_its_line(tmp_path, monkeypatch, csv, expected):
+    import xinjiang_pairing.engine as engine
+
+    assert expected in found(package(tmp_path, csv))
+    monkeypatch.setattr(engine, "SCAN_CHUNK", 1)  # the line scan reads the file byte by byte: the same
     assert expected in found(package(tmp_path, csv))
     assert all(" row 3" in p or " row 2" in p for p in found(package(tmp_path, csv)))
 
 
+@pytest.mark.parametrize("chunk", [None, 1, 3])  # the line scan's piece size: a file in pieces of 1 or 3 bytes too
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
-def test_rows_after_a_cell_that_spans_lines_are_reported_at_their_line(tmp_path, ending):
+def test_rows_after_a_cell_that_spans_lines_are_reported_at_their_line(tmp_path, monkeypatch, ending, chunk):
+    import xinjiang_pairing.engine as engine
+
+    if chunk:
+        monkeypatch.setattr(engine, "SCAN_CHUNK", chunk)
     schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "note", "type": "string"}], "primaryKey": ["id"]}
     text = ending.join(['id,note', '1,"one', 'two"', '2,"a', '', 'b"', 'x,fine', '3,4,5', '1,again', ''])
     assert found(package(tmp_path / "bad", text.encode(), schema=schema)) == [
@@ -175,6 +185,25 @@ def test_nan_and_infinities_are_numbers_but_overflow_is_not(tmp_path):
         (x1, y1), (x2, y2), (x3, y3) = con.execute('SELECT x, y FROM things ORDER BY amount').fetchall()
     assert math.isnan(x1) and x2 == math.inf and x3 == -math.inf and y1 == math.inf and y2 == 1e308
     assert math.isnan(y3)
+
+
+def test_what_only_data_package_v2_has_needs_a_v2_descriptor(tmp_path):
+    """Without "$schema" a descriptor is Data Package v1 (as the spec and Frictionless read it), which
+    has no exclusive bounds and no missingValues objects: refused, saying how to declare v2."""
+    schema = {"fields": [{"name": "n", "type": "integer", "constraints": {"exclusiveMinimum": 0}}],
+              "missingValues": [{"value": "", "label": "none"}]}
+    folder = package(tmp_path / "v1", b"n\n1\n", schema=schema)
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    del descriptor["$schema"]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor))
+    how = ('is part of Data Package v2, and this package declares no version (which means v1): add "$schema": '
+           '"https://datapackage.org/profiles/2.0/datapackage.json" to datapackage.json [package-error]')
+    assert found(folder) == [
+        f"datapackage.json: at resources[0].schema.fields[0].constraints.exclusiveMinimum: the constraint "
+        f"'exclusiveMinimum' {how}",
+        f"datapackage.json: at resources[0].schema.missingValues: missingValues in object form {how}",
+    ]
+    assert found(package(tmp_path / "v2", b"n\n1\n", schema=schema)) == []
 
 
 def test_every_unicode_space_is_stray_whitespace():

@@ -31,8 +31,9 @@ from .views import VIEWS
 # Written so that DuckDB 1.5.x (the newest CLI on PyPI) and 2.x can both open the file.
 STORAGE_VERSION = "v1.5.0"
 # Small blocks keep a small package's file small (the default 256 KiB blocks made the real dataset's
-# file ten times larger); large packages keep the default, which loads faster.
-SMALL_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, SMALL_PACKAGE_BYTES = 16384, 262144, 64 * 1024 * 1024
+# file ten times larger); larger packages keep the default, which loads faster (a 22 MB table in
+# 0.45 s instead of 0.65 s).
+SMALL_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, SMALL_PACKAGE_BYTES = 16384, 262144, 16 * 1024 * 1024
 # DuckDB enforces a declared foreign key (and a CHECK or UNIQUE constraint) only on a table created
 # with it, filling a foreign key's index row by row during the insert (a second or two per key per
 # million rows, and the file grows with every index). Tables with more rows than this keep the rows

@@ -11,8 +11,9 @@ header = 1: the row's number, unless a quoted cell before it spans lines).
 Row numbers: DuckDB keeps the order of the file when it copies a CSV as it is, but not always when
 the same statement converts the cells (at a million rows it may reorder them). So a table of up to
 ``EXACT_BYTES`` is copied as text first and converted from the copy, with its row numbers; a larger
-one is read in one pass, and if any of its checks fails, the package is checked again with every
-table read the first way, so that every problem has its true row.
+one is read in one pass, and read again the first way as soon as one of its cells fails. If a later
+check (a key, a foreign key, a rule) fails on a table read in one pass, the package is checked again
+with every table read the first way, so that every problem has its true row.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .sql import ident, lit
 BAD = "_bad"  # the column holding the texts of a row with a failing cell, as a list
 ROW = "_row"  # the line of the file where the row begins (header = 1)
 EXACT_BYTES = 16 * 1024 * 1024  # tables of up to this size are read in two steps, with their row numbers
+SCAN_CHUNK = 8 * 1024 * 1024  # the line scan reads a file in pieces of this size
 MEMORY_LIMIT = os.environ.get("XINJIANG_PAIRING_MEMORY_LIMIT", "700MB")
 REJECT_RULES = {
     "MISSING COLUMNS": ("missing-cell", "the row has too few cells"),
@@ -141,14 +143,24 @@ class LineScan:
         self.thread.start()
 
     def _count(self) -> None:
-        import re
-
         try:
-            data = self.resource.path.read_bytes()
-            self.blank = data.startswith((b"\n", b"\r")) or any(s in data for s in (b"\n\n", b"\n\r\n", b"\r\r"))
-            outside = re.sub(rb'"[^"]*"', b"", data) if b'"' in data else data
-            self.commas = outside.count(b",")
-            if outside.count(b"\n") != data.count(b"\n") or outside.count(b"\r") != data.count(b"\r"):
+            inside = False  # within a quoted cell (a doubled quote toggles twice: no harm)
+            breaks = 0  # line breaks inside quoted cells
+            tail = b""  # the end of the previous chunk
+            with self.resource.path.open("rb") as fh:  # in chunks: a large file is never held whole
+                while chunk := fh.read(SCAN_CHUNK):
+                    joined = tail + chunk
+                    self.blank = (self.blank or (not tail and chunk.startswith((b"\n", b"\r")))
+                                  or any(s in joined for s in (b"\n\n", b"\n\r\n", b"\r\r")))
+                    tail = joined[-2:]
+                    for part in chunk.split(b'"'):
+                        if inside:
+                            breaks += part.count(b"\n") + part.count(b"\r")
+                        else:
+                            self.commas += part.count(b",")
+                        inside = not inside
+                    inside = not inside  # n parts are n - 1 quotes
+            if breaks:
                 self.starts = self._record_lines()
         except BaseException as e:  # noqa: BLE001 - reported by problems()
             self.error = e
@@ -322,13 +334,15 @@ def check(con, package: Package, into: str = "main", today: dt.date | None = Non
     """Load every CSV of ``package`` into the schema ``into`` and run every data check. The report's
     ``rows_checked`` holds the rows of every table read."""
     large = {r.rel_path for r in package.resources if r.path.is_file() and r.path.stat().st_size > EXACT_BYTES}
-    report = _check(con, package, into, today, large)
+    report = _check(con, package, into, today, large)  # a large table with a failing cell leaves ``large``
     if any(p.row and p.file in large for p in report.problems):  # a row number may be off: again, exactly
         report = _check(con, package, into, today, set())
     return report
 
 
 def _check(con, package: Package, into: str, today: dt.date | None, large: set[str]) -> Report:
+    """Every check, the tables of ``large`` read in one pass (those read again exactly, because a
+    cell fails, are taken out of it)."""
     report = Report()
     loaded: list[Resource] = []
     failing: list[Resource] = []  # loaded tables with a row that has a failing cell
@@ -339,6 +353,9 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
             continue
         scan = LineScan(res)
         problems, report.rows_checked[res.name], bad = load(con, res, into, res.rel_path not in large, scan)
+        if bad and res.rel_path in large:  # failing cells are reported with their rows: read it again, exactly
+            large.discard(res.rel_path)
+            problems, report.rows_checked[res.name], bad = load(con, res, into, True, scan)
         problems += scan.problems(report.rows_checked[res.name] + 1)
         report.extend(sorted(set(problems)))
         if problems:  # row numbers of later checks would be off: fix the file first

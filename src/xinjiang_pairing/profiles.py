@@ -40,6 +40,8 @@ SPEC_CONSTRAINTS = {
     "jsonSchema": ("object", "array"),
 }
 NOT_IMPLEMENTED_CONSTRAINTS = ("jsonSchema",)
+V2_ONLY_CONSTRAINTS = ("exclusiveMinimum", "exclusiveMaximum")  # what a Data Package v1 does not have
+V2_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # Field properties that change how a cell is read, with the value this project reads them with.
 FIELD_DEFAULTS = {"format": "default", "bareNumber": True, "groupChar": None, "decimalChar": ".",
                   "trueValues": None, "falseValues": None}
@@ -52,9 +54,10 @@ DIALECT_DEFAULTS = {"delimiter": ",", "lineTerminator": None, "quoteChar": '"', 
 
 
 class Checker:
-    def __init__(self, supported_only: bool = True):
+    def __init__(self, supported_only: bool = True, version: str = "v2"):
         self.problems: list[Problem] = []
         self.supported_only = supported_only
+        self.version = version  # of the Data Package spec the descriptor declares: v1, v2 or unknown
 
     def add(self, file: str, where: str, message: str, rule: str = "package-error") -> None:
         at = f"at {where}: " if where else ""
@@ -86,6 +89,24 @@ def safe_path_problem(path) -> str | None:
     return None
 
 
+def datapackage_version(descriptor: dict) -> str:
+    """The version of the Data Package spec a descriptor declares, read as the spec (and Frictionless)
+    read ``$schema``: absent, it is v1; a datapackage.org profile gives its version; any other
+    profile is "unknown" (what v1 or v2 allows is accepted)."""
+    profile = descriptor.get("$schema")
+    if not profile:
+        return "v1"
+    m = re.fullmatch(r"https?://datapackage\.org/profiles/(\d+)\.\d+/[^?#]*", str(profile))
+    return {"1": "v1", "2": "v2"}.get(m[1], "unknown") if m else "unknown"
+
+
+def _needs_v2(c: Checker, file: str, where: str, what: str) -> None:
+    """``what`` is part of Data Package v2: refused in a package that declares v1 (or nothing)."""
+    if c.version == "v1":
+        c.add(file, where, f"{what} is part of Data Package v2, and this package declares no version (which "
+              f'means v1): add "$schema": "{V2_PROFILE}" to datapackage.json')
+
+
 def check_package(descriptor, root: Path, where: str = PACKAGE_FILE,
                   supported_only: bool = True) -> tuple[list[Problem], dict[str, dict]]:
     """The problems of the descriptor and of every Table Schema it names, and each valid-looking
@@ -97,6 +118,7 @@ def check_package(descriptor, root: Path, where: str = PACKAGE_FILE,
     if not isinstance(descriptor, dict):
         c.add(where, "", f"the descriptor must be a JSON object, not {_kind(descriptor)}")
         return c.problems, schemas
+    c.version = datapackage_version(descriptor)
     name = descriptor.get("name")
     if name is not None and (not isinstance(name, str) or not NAME_PATTERN.fullmatch(name)):
         c.add(where, "name", f"{_show(name)} is not a package name (lower-case letters, digits, '-', '_', '.')")
@@ -255,6 +277,9 @@ def check_schema(c: Checker, schema, file: str, prefix: str = "") -> None:
     if not isinstance(fields, list) or not fields:
         c.add(file, at("fields"), "a Table Schema needs a non-empty list of fields")
         return
+    missing = schema.get("missingValues")
+    if isinstance(missing, list) and any(isinstance(v, dict) for v in missing):
+        _needs_v2(c, file, at("missingValues"), "missingValues in object form")
     names: list[str] = []
     for i, fd in enumerate(fields):
         where = at(f"fields[{i}]")
@@ -352,6 +377,8 @@ def _check_field(c: Checker, file: str, where: str, fd: dict) -> None:
         if key in NOT_IMPLEMENTED_CONSTRAINTS and c.supported_only:
             c.add(file, cat, f"the constraint {key!r} is not implemented by this project")
             continue
+        if key in V2_ONLY_CONSTRAINTS:
+            _needs_v2(c, file, cat, f"the constraint {key!r}")
         problem = _constraint_value_problem(key, value, ftype)
         if problem:
             c.add(file, cat, problem)
