@@ -136,6 +136,7 @@ def test_help_does_not_import_heavy_libraries():
     assert out.stderr.strip() == ""
 
 
+@pytest.mark.slow  # runs the installed command in a new process
 def test_installed_command_runs(root):
     exe = shutil.which("xinjiang-pairing", path=str(Path(sys.executable).parent))
     out = subprocess.run([exe, "validate", str(root)], capture_output=True, text=True)
@@ -158,6 +159,7 @@ def test_build_all_foreign_keys(root, tmp_path, monkeypatch, flag, declared):
     con.close()
 
 
+@pytest.mark.slow  # runs Frictionless and Pandera too
 def test_validate_all_runs_every_validator(root):
     result = CliRunner().invoke(cli, ["validate", str(root), "--all"])
     assert result.exit_code == 0, result.output
@@ -167,6 +169,7 @@ def test_validate_all_runs_every_validator(root):
     assert lines[3] == "valid: every validator accepts the package"
 
 
+@pytest.mark.slow  # runs Frictionless and Pandera too
 def test_validate_all_names_each_validator_that_rejects(pkg):
     rows = pkg.rows("funding")
     rows[0]["flow_type"] = "gift"

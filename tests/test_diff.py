@@ -204,6 +204,7 @@ def forms(tmp_path_factory, root):
     }
 
 
+@pytest.mark.slow  # a release of every form (forms): a wheel, a workbook, a site
 @pytest.mark.parametrize("kind", ["folder", "zip", "release", "duckdb"])
 def test_every_form_reads_the_same(forms, kind):
     same = compare(forms["folder"], forms[kind])
@@ -215,6 +216,7 @@ def test_every_form_reads_the_same(forms, kind):
     assert [(c["key"], list(c["cells"])) for c in changed] == [({"funding_id": forms["first"]}, ["notes"])]
 
 
+@pytest.mark.slow  # a release of every form (forms): a wheel, a workbook, a site
 def test_schema_changes_read_back_from_duckdb_files(forms, pkg, tmp_path):
     edit_schema(pkg, "indicators", lambda s: field_of(s, "category")["constraints"]["enum"].append("other"))
     edit_schema(pkg, "funding", lambda s: field_of(s, "amount")["constraints"].update(minimum=1))
@@ -280,6 +282,7 @@ def test_cli_unreadable_version_exit_1(old, pkg):
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
 
 
+@pytest.mark.slow  # a release of every form (forms): a wheel, a workbook, a site
 def test_a_file_without_table_schemas_is_refused_with_a_way_forward(forms, tmp_path):
     import shutil
 

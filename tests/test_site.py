@@ -201,6 +201,11 @@ def test_site_command_writes_the_site_and_says_what_is_missing(tmp_path, monkeyp
     result = CliRunner().invoke(cli, ["site", str(ROOT), "-d", str(db), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "index.html").is_file() and (out / "assets" / "duckdb" / "duckdb-eh.wasm").is_file()
+    again = tmp_path / "again"  # the same database gives the same site, byte for byte
+    assert CliRunner().invoke(cli, ["site", str(ROOT), "-d", str(db), "-o", str(again)]).exit_code == 0
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert [f for f in files if (out / f).read_bytes() != (again / f).read_bytes()] == []
     monkeypatch.setenv("XINJIANG_PAIRING_NODE_MODULES", str(tmp_path / "none"))
     result = CliRunner().invoke(cli, ["site", str(ROOT), "-d", str(db), "-o", str(tmp_path / "other")])
     assert result.exit_code == 1 and "npm ci" in result.stderr and not (tmp_path / "other").exists()

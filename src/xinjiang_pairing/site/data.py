@@ -75,7 +75,9 @@ def load(root: Path, database: Path) -> SiteData:
             "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()}
         tables, columns, types = {}, {}, {}
         for name in base + list(views):
-            cur = con.execute(f'SELECT * FROM "{name}"')
+            # a view's rows in a fixed order (a join's order is the engine's), so that the site's files
+            # are the same from one build to the next; tables keep the order of their CSV
+            cur = con.execute(f'SELECT * FROM "{name}"' + (" ORDER BY ALL" if name in views else ""))
             cols = [d[0] for d in cur.description]
             columns[name] = cols
             tables[name] = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]

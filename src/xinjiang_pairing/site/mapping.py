@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -58,9 +58,23 @@ class MapModel:
     prefecture_borders: list[list[tuple[float, float]]]  # arcs between prefecture-level units
     height: float
     metadata: dict
+    paths: dict[str, str] = field(default_factory=dict, repr=False)  # SVG path data, made once per shape
 
     def unit_for_place(self, place_id: str) -> Unit | None:
         return next((u for u in self.units if u.place.get("place_id") == place_id), None)
+
+    def path(self, key: str) -> str:
+        """The SVG path data of a unit (by code), or of the "outline" or the "borders" (every map of
+        the site draws the same shapes: each is written once)."""
+        if key not in self.paths:
+            if key == "outline":
+                self.paths[key] = line_d(self.outline)
+            elif key == "borders":
+                self.paths[key] = line_d(self.prefecture_borders)
+            else:
+                unit = next(u for u in self.units if u.code == key)
+                self.paths[key] = path_d([r for poly in unit.polygons for r in poly])
+        return self.paths[key]
 
 
 def _projector(arcs):
@@ -214,7 +228,7 @@ def svg(model: MapModel, data: SiteData, href=None, highlight: set[str] | None =
             fill = "#c0392b" if unit.code in highlight else "#ececec"
         else:
             fill = unit_color(model, unit)
-        d = path_d([r for poly in unit.polygons for r in poly])
+        d = model.path(unit.code)
         label = escape(unit_label(unit, parties), quote=True)
         attrs = (f'data-code="{unit.code}" data-place="{escape(unit.place.get("place_id") or "")}" '
                  f'data-party="{escape(unit.party_id or "")}"')
@@ -227,9 +241,9 @@ def svg(model: MapModel, data: SiteData, href=None, highlight: set[str] | None =
         else:
             out.append(f"<g {attrs}><title>{label}</title>{shape}</g>")
     out.append("</g>")
-    out.append(f'<path d="{line_d(model.prefecture_borders)}" fill="none" stroke="#333" stroke-width="1.1" '
+    out.append(f'<path d="{model.path("borders")}" fill="none" stroke="#333" stroke-width="1.1" '
                'stroke-linejoin="round" pointer-events="none"/>')
-    out.append(f'<path d="{line_d(model.outline)}" fill="none" stroke="#111" stroke-width="1.6" '
+    out.append(f'<path d="{model.path("outline")}" fill="none" stroke="#111" stroke-width="1.6" '
                'stroke-linejoin="round" pointer-events="none"/>')
     if legend:
         y = model.height + 24
