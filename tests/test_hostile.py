@@ -137,6 +137,25 @@ def test_rows_after_a_cell_that_spans_lines_are_reported_at_their_line(tmp_path,
         't.csv, row 8, column "id": "2" repeats the primary key of row 4 [primary-key]']
 
 
+def test_cells_longer_than_python_csv_default_keep_rows_at_their_line(tmp_path):
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "txt", "type": "string"},
+                         {"name": "n", "type": "integer", "constraints": {"maximum": 10}}]}
+    text = 'id,txt,n\n1,"a\nb' + "x" * 140_000 + '",1\n2,x,11\n'
+    assert found(package(tmp_path, text.encode(), schema=schema)) == [
+        't.csv, row 4, column "n": "11" is above the maximum 10 [maximum]']
+
+
+def test_a_table_read_again_reports_its_malformed_lines_once(tmp_path, monkeypatch):
+    import xinjiang_pairing.engine as engine
+
+    monkeypatch.setattr(engine, "EXACT_BYTES", 0)  # read in one pass, then again for its failing cell
+    folder = package(tmp_path, b"id,x,ok\n1,2,true\n2,3\n3,x,false\n4,5,true\n")
+    report = validate_package(folder, today=TODAY, descriptor=False)
+    assert [p.describe() for p in report.problems] == [  # the rest waits for the file to be fixed
+        "t.csv, row 3: the row has 2 cells, the header has 3 [missing-cell]"]
+    assert report.rows_checked == {"things": 4}
+
+
 def test_cr_only_line_endings_are_read(tmp_path):
     assert found(package(tmp_path, b"id,x,ok\r1,2,true\r2,3,false\r")) == []
 
@@ -196,14 +215,22 @@ def test_what_only_data_package_v2_has_needs_a_v2_descriptor(tmp_path):
     descriptor = json.loads((folder / "datapackage.json").read_text())
     del descriptor["$schema"]
     (folder / "datapackage.json").write_text(json.dumps(descriptor))
-    how = ('is part of Data Package v2, and this package declares no version (which means v1): add "$schema": '
-           '"https://datapackage.org/profiles/2.0/datapackage.json" to datapackage.json [package-error]')
+    how = ('is part of Data Package v2, and this package is v1 (it declares no "$schema", or a v1 profile): set '
+           '"$schema": "https://datapackage.org/profiles/2.0/datapackage.json" in datapackage.json [package-error]')
     assert found(folder) == [
         f"datapackage.json: at resources[0].schema.fields[0].constraints.exclusiveMinimum: the constraint "
         f"'exclusiveMinimum' {how}",
         f"datapackage.json: at resources[0].schema.missingValues: missingValues in object form {how}",
     ]
     assert found(package(tmp_path / "v2", b"n\n1\n", schema=schema)) == []
+    from xinjiang_pairing.profiles import datapackage_version  # read as Frictionless reads "$schema"
+
+    assert [datapackage_version({"$schema": s}) for s in (
+        "HTTPS://datapackage.org/profiles/1.0/datapackage.json", "https://datapackage.org/profiles/1.0/x?y=1",
+        "https://datapackage.org/profiles/2.0/datapackage.json", "https://example.org/profiles/1.0/x")] == [
+        "v1", "v1", "v2", "unknown"]
+    # and the stock validator, given the v2 package, agrees (its schemas are checked in the package's version)
+    assert validate_package(package(tmp_path / "v2b", b"n\n1\n", schema=schema), today=TODAY).valid
 
 
 def test_every_unicode_space_is_stray_whitespace():

@@ -121,12 +121,28 @@ def test_a_figure_not_in_full_units(tmp_path):
     ]
 
 
+def test_a_unit_before_another_word_and_figures_that_are_not_finite(tmp_path):
+    """120万千瓦 is 120万 (of 千瓦), never 120; NaN and infinities are no figure of any text."""
+    text = {"quote": "装机120万千瓦，80 percent", "as_reported": "装机120万千瓦"}
+    root = write(tmp_path / "pkg", outcomes=[{"value": "120", **text}, {"value": "1200000", **text},
+                                             {"value": "NaN", **text}, {"value": "-INF", **text}])
+    code = dataset.figure_matches_reported
+    assert problems(root) == [
+        f'data/outcomes.csv, row 2, column "value": value 120 is not a number of as_reported (装机120万千瓦) in full '
+        f"units [{code}]",
+        f'data/outcomes.csv, row 4, column "value": value nan is not a number of as_reported (装机120万千瓦) in full '
+        f"units [{code}]",
+        f'data/outcomes.csv, row 5, column "value": value -inf is not a number of as_reported (装机120万千瓦) in '
+        f"full units [{code}]",
+    ]
+
+
 @pytest.mark.parametrize("reported, amount", [
     ("1.2万亿元", 1.2e12), ("3千万", 3e7), ("5百万", 5e6), ("2 trillion", 2e12), ("7 thousand", 7e3),
     ("4.5 bn", 4.5e9), ("6 mln", 6e6), ("8 mn", 8e6), ("9 Billion", 9e9), ("0.1亿", 1e7), ("42", 42),
     ("a 70-million-yuan investment", 7e7), ("近百億", 1e10), ("超過千億元", 1e11), ("6500多万元", 6.5e7),
     ("420余万元", 4.2e6), ("50.95億元", 5.095e9), ("helped two patients", 2), ("一千二百万", 1.2e7),
-    ("the 11th batch", 11),
+    ("the 11th batch", 11), ("装机120万千瓦", 1.2e6), ("1.5亿千瓦时", 1.5e8), ("5 - million", 5e6),
 ])
 def test_units(tmp_path, reported, amount):
     root = write(tmp_path / "pkg", funding=[{"amount": repr(amount), "quote": reported, "as_reported": reported}])

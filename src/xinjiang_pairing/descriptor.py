@@ -18,8 +18,10 @@ from pathlib import Path
 
 from . import CACHE_ENV
 from .package import Package
+from .profiles import datapackage_version
 from .report import Problem, package_problem
 
+V2_TABLE_SCHEMA = "https://datapackage.org/profiles/2.0/tableschema.json"
 REQUIRED_KEYS = ("name", "title", "version", "licenses", "created", "contributors", "sources")
 
 
@@ -38,9 +40,14 @@ def validate_descriptor(package: Package) -> list[Problem]:
         problems.append(package_problem(err.note or err.message))
     from frictionless import Schema  # the schemas too: the package check does not read schema files
 
+    # a schema checked alone is read as Data Package v1: give it the version of its package
+    version = datapackage_version(package.descriptor)
     for res in package.resources:
+        schema = res.schema
+        if version == "v2" and isinstance(schema, dict) and "$schema" not in schema:
+            schema = {"$schema": V2_TABLE_SCHEMA, **schema}
         try:
-            schema_errors = Schema.validate_descriptor(res.schema).errors
+            schema_errors = Schema.validate_descriptor(schema).errors
         except Exception as e:  # noqa: BLE001 - a schema Frictionless cannot load
             schema_errors = [e]
         for err in schema_errors:

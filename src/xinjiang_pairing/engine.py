@@ -169,6 +169,7 @@ class LineScan:
         """The file line where each record begins (header first), as DuckDB counts records (a blank
         line is none); None if the file cannot be read so."""
         starts, line = [], 0
+        _long_cells()
         try:
             with self.resource.path.open(encoding="utf-8-sig", newline="") as fh:
                 reader = csv.reader(fh)
@@ -196,6 +197,7 @@ class LineScan:
         rel = self.resource.rel_path
         out = []
         line = 0
+        _long_cells()
         try:
             with self.resource.path.open(encoding="utf-8-sig", newline="") as fh:
                 reader = csv.reader(fh)
@@ -212,11 +214,23 @@ class LineScan:
         return out
 
 
-def line_at(path: Path, offset: int) -> int:
-    """The line of the file at byte ``offset`` (CR, LF or CRLF ends a line)."""
+def lines_at(path: Path, offsets: list[int]) -> dict[int, int]:
+    """The line of the file at each byte of ``offsets`` (CR, LF or CRLF ends a line), in one pass."""
+    out: dict[int, int] = {}
+    breaks, pos, previous = 0, 0, b""
     with path.open("rb") as fh:
-        head = fh.read(offset)
-    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+        for offset in sorted(set(offsets)):
+            chunk = fh.read(offset - pos)
+            head = previous + chunk  # a CRLF split between two reads is one break
+            breaks += chunk.count(b"\n") + chunk.count(b"\r") - (head.count(b"\r\n") - previous.count(b"\r\n"))
+            pos, previous = offset, chunk[-1:]
+            out[offset] = breaks + 1
+    return out
+
+
+def _long_cells() -> None:
+    """Let Python's CSV reader take cells as long as DuckDB's lines may be (its default stops at 128 KiB)."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 
 def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None = None
@@ -232,6 +246,8 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
     select = (f"{schema_sql.typed_columns(resource)}, "
               f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN {raw} END AS {BAD}")
     text = ident(f"text_{resource.name}")
+    for kind in ("rejects", "rejscan"):  # DuckDB adds to them: a second read must not see the first's
+        con.execute(f"DROP TABLE IF EXISTS temp.{ident(schema_sql.internal_name(kind, resource))}")
     try:
         if exact:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT * FROM {schema_sql.read_csv_sql(resource)}")
@@ -248,18 +264,19 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
     except Exception as e:  # a file DuckDB cannot read at all
         return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0
     problems = []
-    for line, offset, etype, csv_line in con.execute(
+    rejects = con.execute(
         f"SELECT line, line_byte_position, error_type, csv_line FROM {schema_sql.internal_name('rejects', resource)} "
         "ORDER BY line"
-    ).fetchall():
+    ).fetchall()
+    # DuckDB counts records, not lines: the line is found from the byte where the record begins
+    lines = lines_at(resource.path, [r[1] for r in rejects if r[1] is not None]) if rejects else {}
+    for line, offset, etype, csv_line in rejects:
         rule, words = REJECT_RULES.get(etype, ("source-error", etype.lower()))
         if rule in ("missing-cell", "extra-cell") and csv_line is not None:
             records = [r for r in csv.reader(io.StringIO(csv_line, newline="")) if r]
             found = len(records[0]) if records else 0
             words = f"the row has {found} cells, the header has {len(resource.fields)}"
-        # DuckDB counts records, not lines: the line is found from the byte where the record begins
-        problems.append(Problem(rel, line_at(resource.path, offset) if offset is not None else int(line), "",
-                                rule, words))
+        problems.append(Problem(rel, lines.get(offset, int(line)), "", rule, words))
     rows, bad = con.execute(f"SELECT count(*), count({BAD}) FROM {table}").fetchone()
     row = "" if exact else f"rowid + 2 AS {ROW}, "
     con.execute(f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "

@@ -93,18 +93,21 @@ def datapackage_version(descriptor: dict) -> str:
     """The version of the Data Package spec a descriptor declares, read as the spec (and Frictionless)
     read ``$schema``: absent, it is v1; a datapackage.org profile gives its version; any other
     profile is "unknown" (what v1 or v2 allows is accepted)."""
+    from urllib.parse import urlparse
+
     profile = descriptor.get("$schema")
     if not profile:
         return "v1"
-    m = re.fullmatch(r"https?://datapackage\.org/profiles/(\d+)\.\d+/[^?#]*", str(profile))
+    url = urlparse(str(profile))
+    m = re.search(r"/profiles/(\d+)\.\d+/", url.path) if url.netloc == "datapackage.org" else None
     return {"1": "v1", "2": "v2"}.get(m[1], "unknown") if m else "unknown"
 
 
 def _needs_v2(c: Checker, file: str, where: str, what: str) -> None:
     """``what`` is part of Data Package v2: refused in a package that declares v1 (or nothing)."""
     if c.version == "v1":
-        c.add(file, where, f"{what} is part of Data Package v2, and this package declares no version (which "
-              f'means v1): add "$schema": "{V2_PROFILE}" to datapackage.json')
+        c.add(file, where, f"{what} is part of Data Package v2, and this package is v1 (it declares no "
+              f'"$schema", or a v1 profile): set "$schema": "{V2_PROFILE}" in datapackage.json')
 
 
 def check_package(descriptor, root: Path, where: str = PACKAGE_FILE,

@@ -4,6 +4,7 @@ figures and quotes are kept. Each applies to any table with the columns it names
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 
 from .. import quotes
@@ -213,10 +214,11 @@ def same_as_points_at_same_figure(con, package: Package, staged: set, today) -> 
 
 # ----------------------------------------------------------------------------- quotes
 
-# The numbers and units of ``quotes``, in SQL: a number and the word written right after it (maybe
-# after a space or a hyphen), whose value is that of the unit it names, 1 for any other word.
-_UNIT_CHARS = "".join(sorted({c for u, _ in UNITS for c in u if not c.isascii()}))
-NUMBER_WITH_WORD = rf"{NUMBER}(?:[ -]*[a-zA-Z{_UNIT_CHARS}]+)?"
+# The numbers and units of ``quotes``, in SQL: a number and what is written right after it (maybe
+# after spaces or one hyphen): a Chinese unit (the longest that fits: 120万千瓦 is 120万), or an English
+# word, whose value is that of the unit it names (1 for any other word).
+_CHINESE_UNITS = "|".join(u for u, _ in UNITS if not u.isascii())
+NUMBER_WITH_WORD = rf"{NUMBER}(?:(?:\s*-\s*|\s*)(?:{_CHINESE_UNITS}|[a-zA-Z]+))?"
 RELATIVE_TOLERANCE = 1e-9
 
 
@@ -332,7 +334,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
         # every figure of as_reported in full units, a row per figure (unnested: no list lambdas)
         candidates = f"""
             SELECT _row, CAST(w.n AS DOUBLE) * coalesce(units.times, 1.0) AS x
-            FROM (SELECT _row, regexp_extract(m, '^([0-9.]+)[ -]*(.*)$', ['n', 'u']) AS w
+            FROM (SELECT _row, regexp_extract(m, '^([0-9.]+)\\s*-?\\s*(.*)$', ['n', 'u']) AS w
                   FROM (SELECT _row, unnest(regexp_extract_all(a, {lit(NUMBER_WITH_WORD)})) AS m
                         FROM {t} WHERE stated AND a <> ''))
             LEFT JOIN {units} ON units.word = lower(w.u)"""
@@ -343,15 +345,16 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
                                   ELSE CAST({ident(c)} AS VARCHAR) END ||
                    ' is not a number of as_reported (' || as_reported || ') in full units' AS message,
                    CAST({ident(c)} AS DOUBLE) AS figure, as_reported
-            FROM {t} f WHERE stated AND {ident(c)} IS NOT NULL AND a <> '' AND NOT EXISTS (
+            FROM {t} f WHERE stated AND {ident(c)} IS NOT NULL AND a <> ''
+            AND (NOT isfinite(CAST({ident(c)} AS DOUBLE)) OR NOT EXISTS (
                 SELECT 1 FROM candidates k WHERE k._row = f._row
-                AND abs(k.x - f.{ident(c)}) <= {RELATIVE_TOLERANCE!r} * greatest(abs(k.x), abs(f.{ident(c)})))"""
+                AND abs(k.x - f.{ident(c)}) <= {RELATIVE_TOLERANCE!r} * greatest(abs(k.x), abs(f.{ident(c)}))))"""
             for c in figures)
         sql = f"WITH candidates AS MATERIALIZED ({candidates}) {checks}"
         # SQL reads digits and the common units; the rows it cannot match are read again in Python,
         # which also knows traditional characters, 多/余, number words and Chinese numerals
         for row, column, value, message, figure, reported in con.execute(sql).fetchall():
-            if not quotes.matches(figure, quotes.amounts(reported)):
+            if not math.isfinite(figure) or not quotes.matches(figure, quotes.amounts(reported)):
                 yield Problem(res.rel_path, int(row), column, str(figure_matches_reported), message, value)
 
 
