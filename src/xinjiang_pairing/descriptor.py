@@ -18,10 +18,9 @@ from pathlib import Path
 
 from . import CACHE_ENV
 from .package import Package
-from .profiles import datapackage_version
+from .profiles import V2_TABLE_SCHEMA, datapackage_version
 from .report import Problem, package_problem
 
-V2_TABLE_SCHEMA = "https://datapackage.org/profiles/2.0/tableschema.json"
 REQUIRED_KEYS = ("name", "title", "version", "licenses", "created", "contributors", "sources")
 
 

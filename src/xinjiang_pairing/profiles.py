@@ -21,6 +21,7 @@ import json
 import math
 import re
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
 
 from .report import Problem
 
@@ -42,6 +43,7 @@ SPEC_CONSTRAINTS = {
 NOT_IMPLEMENTED_CONSTRAINTS = ("jsonSchema",)
 V2_ONLY_CONSTRAINTS = ("exclusiveMinimum", "exclusiveMaximum")  # what a Data Package v1 does not have
 V2_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+V2_TABLE_SCHEMA = "https://datapackage.org/profiles/2.0/tableschema.json"
 # Field properties that change how a cell is read, with the value this project reads them with.
 FIELD_DEFAULTS = {"format": "default", "bareNumber": True, "groupChar": None, "decimalChar": ".",
                   "trueValues": None, "falseValues": None}
@@ -93,8 +95,6 @@ def datapackage_version(descriptor: dict) -> str:
     """The version of the Data Package spec a descriptor declares, read as the spec (and Frictionless)
     read ``$schema``: absent, it is v1; a datapackage.org profile gives its version; any other
     profile is "unknown" (what v1 or v2 allows is accepted)."""
-    from urllib.parse import urlparse
-
     profile = descriptor.get("$schema")
     if not profile:
         return "v1"
