@@ -4,14 +4,15 @@ data (structure, cells, keys, foreign keys, rules), collecting every problem int
 Each CSV is read once, as text, into a typed table of the schema ``into`` (in memory for
 ``validate``, the new file for ``build``): every cell converted to its type, and, for a row with
 any failing cell, its text kept aside in the column ``_bad`` so that each failing cell can be
-reported with its value. Keys, foreign keys and rules then run on the typed tables, through the
-views ``typed_<name>`` (typed columns and ``_row``, the line of the file where the row begins,
+reported with its value. Keys, foreign keys and rules then run on the typed tables, each through
+its ``typed_relation`` (typed columns and ``_row``, the line of the file where the row begins,
 header = 1: the row's number, unless a quoted cell before it spans lines).
 
 Row numbers: DuckDB keeps the order of the file when it copies a CSV as it is, but not always when
 the same statement converts the cells (at a million rows it may reorder them). So a table of up to
-``EXACT_BYTES`` is copied as text first and converted from the copy, with its row numbers; a larger
-one is read in one pass, and read again the first way as soon as one of its cells fails. If a later
+``EXACT_BYTES`` is numbered by the reader itself (``WITH ORDINALITY``) before its cells are
+converted; a larger one is read in one pass without numbers (faster), and read again the first way
+as soon as one of its cells fails. If a later
 check (a key, a foreign key, a rule) fails on a table read in one pass, the package is checked again
 with every table read the first way, so that every problem has its true row.
 """
@@ -234,35 +235,35 @@ def _long_cells() -> None:
 
 
 def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None = None
-         ) -> tuple[list[Problem], int, int]:
+         ) -> tuple[list[Problem], int, int, list[str]]:
     """Read the CSV into the typed table ``<into>._load_<name>``, with the text of each row that has
-    a failing cell in ``_bad``; with ``exact``, through a text copy, with the row numbers in ``_row``:
+    a failing cell in ``_bad``; with ``exact``, with the row numbers in ``_row`` (numbered by the reader):
     the line of the file where the row begins (from the ``scan`` of the file, when a quoted cell
-    spans lines). Returns the malformed lines as problems, the rows read and the rows with a failing
-    cell."""
+    spans lines). Returns the malformed lines as problems, the rows read, the rows with a failing
+    cell, and the checks of whole rows that the same count finds needed: the queries for blank rows
+    and repeated keys (tagged, see ``tagged``), run only where a row breaks them."""
     rel = resource.rel_path
     table = f"{into}.{ident(loaded_table(resource))}"
     raw = "[" + ", ".join(ident(f.name) for f in resource.fields) + "]"
     select = (f"{schema_sql.typed_columns(resource)}, "
               f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN {raw} END AS {BAD}")
-    text = ident(f"text_{resource.name}")
     for kind in ("rejects", "rejscan"):  # DuckDB adds to them: a second read must not see the first's
         con.execute(f"DROP TABLE IF EXISTS temp.{ident(schema_sql.internal_name(kind, resource))}")
     try:
-        if exact:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT * FROM {schema_sql.read_csv_sql(resource)}")
+        if exact:  # the reader numbers the records it passes on, in file order (1 = the first after the header)
+            names = ", ".join([*(ident(f.name) for f in resource.fields), ROW])
+            source = f"{schema_sql.read_csv_sql(resource)} WITH ORDINALITY AS _src({names})"
             lines = scan.record_lines() if scan is not None else None
             if lines is None:
-                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 2 AS {ROW}, {select} FROM {text}")
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {ROW} + 1 AS {ROW}, {select} FROM {source}")
             else:
                 con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT coalesce(list_extract($lines, "
-                            f"CAST(rowid AS INTEGER) + 2), rowid + 2) AS {ROW}, {select} FROM {text}",
+                            f"CAST({ROW} AS INTEGER) + 1), {ROW} + 1) AS {ROW}, {select} FROM {source}",
                             {"lines": lines})
-            con.execute(f"DROP TABLE {text}")
         else:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {schema_sql.read_csv_sql(resource)}")
     except Exception as e:  # a file DuckDB cannot read at all
-        return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0
+        return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0, []
     problems = []
     rejects = con.execute(
         f"SELECT line, line_byte_position, error_type, csv_line FROM {schema_sql.internal_name('rejects', resource)} "
@@ -277,11 +278,22 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
             found = len(records[0]) if records else 0
             words = f"the row has {found} cells, the header has {len(resource.fields)}"
         problems.append(Problem(rel, lines.get(offset, int(line)), "", rule, words))
-    rows, bad = con.execute(f"SELECT count(*), count({BAD}) FROM {table}").fetchone()
     row = "" if exact else f"rowid + 2 AS {ROW}, "
     con.execute(f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "
                 f"SELECT {row}* EXCLUDE ({BAD}) FROM {table}")
-    return problems, rows + len(problems), bad
+    checks = [(f"count(*) FILTER (WHERE {_blank(resource)})", _blank_rows_sql(resource, into, exact)),
+              *schema_sql.key_check_sql(resource, typed_relation(resource, into, exact))]
+    rows, bad, *found = con.execute(
+        f"SELECT count(*), count({BAD}), {', '.join(gate for gate, _ in checks)} FROM {table}").fetchone()
+    needed = [query for n, (_, query) in zip(found, checks, strict=True) if n]
+    return problems, rows + len(problems), bad, tagged(resource, needed)
+
+
+def typed_relation(resource: Resource, into: str, exact: bool) -> str:
+    """The relation that checks read a loaded table through: its typed columns and ``_row``. A table
+    read exactly holds them (a view of it would cost every query a second binding); one read in one
+    pass is seen through its view ``typed_<name>``, which numbers the rows."""
+    return f"{into}.{ident(loaded_table(resource))}" if exact else schema_sql.typed_view(resource)
 
 
 def check_patterns(con, resource: Resource) -> list[Problem]:
@@ -340,11 +352,15 @@ def _cell_checks(resource: Resource, into: str, exact: bool) -> tuple[str, list[
 def _blank_rows_sql(resource: Resource, into: str, exact: bool) -> str:
     """Rows whose every cell is missing (``,,,``): a blank row, as the Table Schema spec says."""
     table = f"{into}.{ident(loaded_table(resource))}"
-    empty = " AND ".join(f"{ident(f.name)} IS NULL" for f in resource.fields)
     row = ROW if exact else "rowid + 2"
     return (f"SELECT {row} AS row, '' AS column, 'blank-row' AS rule, NULL AS value, "
-            f"'the row is blank: every cell is missing' AS message FROM {table} "
-            f"WHERE {empty} AND coalesce(list_aggregate({BAD}, 'count'), 0) = 0")
+            f"'the row is blank: every cell is missing' AS message FROM {table} WHERE {_blank(resource)}")
+
+
+def _blank(resource: Resource) -> str:
+    """True for a row of the loaded table whose every cell is missing."""
+    empty = " AND ".join(f"{ident(f.name)} IS NULL" for f in resource.fields)
+    return f"{empty} AND coalesce(list_aggregate({BAD}, 'count'), 0) = 0"
 
 
 def check(con, package: Package, into: str = "main", today: dt.date | None = None) -> Report:
@@ -363,36 +379,35 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
     report = Report()
     loaded: list[Resource] = []
     failing: list[Resource] = []  # loaded tables with a row that has a failing cell
+    row_checks: list[str] = []  # blank rows and repeated keys, where the load's count found any
     for res in package.resources:
         header = check_header(res) or check_patterns(con, res)
         if header:
             report.extend(header)
             continue
         scan = LineScan(res)
-        problems, report.rows_checked[res.name], bad = load(con, res, into, res.rel_path not in large, scan)
+        problems, report.rows_checked[res.name], bad, needed = load(con, res, into, res.rel_path not in large, scan)
         if bad and res.rel_path in large:  # failing cells are reported with their rows: read it again, exactly
             large.discard(res.rel_path)
-            problems, report.rows_checked[res.name], bad = load(con, res, into, True, scan)
+            problems, report.rows_checked[res.name], bad, needed = load(con, res, into, True, scan)
         problems += scan.problems(report.rows_checked[res.name] + 1)
         report.extend(sorted(set(problems)))
         if problems:  # row numbers of later checks would be off: fix the file first
             continue
         loaded.append(res)
+        row_checks += needed
         if bad:
             failing.append(res)
-    # every failing cell, repeated key and dangling foreign key of every table in one query
-    views = {r.name: schema_sql.typed_view(r) for r in loaded}
-    ctes, queries = [], []
+    # every failing cell, blank row, repeated key and dangling foreign key of every table in one query
+    views = {r.name: typed_relation(r, into, r.rel_path not in large) for r in loaded}
+    ctes, queries = [], row_checks
     for res in failing:
         cte, cells = _cell_checks(res, into, res.rel_path not in large)
         ctes.append(cte)
         queries += cells
-    for res in loaded:
-        queries += tagged(res, schema_sql.key_check_sql(res, views[res.name]))
-        queries += tagged(res, [_blank_rows_sql(res, into, res.rel_path not in large)])
     foreign = schema_sql.foreign_key_sql(package, views)
     queries += [foreign] if foreign else []
     report.extend(p for _, p in run_checks(con, queries, ctes))
     clean = set(views) - {r.name for r in failing}  # the tables whose every cell passes
-    report.extend(rules.run_rules(con, package, set(views), today or dt.date.today(), clean))
+    report.extend(rules.run_rules(con, package, views, today or dt.date.today(), clean))
     return report

@@ -10,6 +10,7 @@ answer errs on the safe side: whenever the pattern uses something this module do
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 try:  # the parser behind the re module (Python 3.11+)
     from re import _constants as _c
@@ -85,6 +86,7 @@ def _edge(seq, chars: str, last: bool) -> tuple[bool, bool]:
     return hits, True
 
 
+@lru_cache(maxsize=1024)
 def may_begin_or_end_with(pattern: str, first: str, last: str) -> bool:
     """True unless no text that fully matches ``pattern`` begins with a character of ``first`` or
     ends with a character of ``last`` (any characters: RE2's classes \\d, \\s and \\w are ASCII, as

@@ -104,12 +104,20 @@ def cell_check_sql(resource: Resource, src: str, row: str) -> list[str]:
     ]
 
 
-def key_check_sql(resource: Resource, src: str) -> list[str]:
-    """Repeated primary keys and unique values, over the whole table ``src`` (typed, with ``_row``)."""
-    queries = [_repeat_sql(src, (f.name,), "unique", f"column {f.name}") for f in resource.fields if f.unique]
+def key_check_sql(resource: Resource, src: str) -> list[tuple[str, str]]:
+    """Repeated primary keys and unique values, over the whole table ``src`` (typed, with ``_row``):
+    for each key, an aggregate over the table that is above 0 when a key repeats (a cheap first
+    pass) and the query that finds the rows."""
+    keys = [((f.name,), "unique", f"column {f.name}") for f in resource.fields if f.unique]
     if resource.primary_key:
-        queries.append(_repeat_sql(src, resource.primary_key, "primary-key", "primary key"))
-    return queries
+        keys.append((resource.primary_key, "primary-key", "primary key"))
+    out = []
+    for cols, rule, what in keys:
+        not_null = " AND ".join(f"{ident(k)} IS NOT NULL" for k in cols)
+        distinct = ident(cols[0]) if len(cols) == 1 else "(" + ", ".join(ident(k) for k in cols) + ")"
+        gate = f"count(*) FILTER (WHERE {not_null}) - count(DISTINCT {distinct}) FILTER (WHERE {not_null})"
+        out.append((gate, _repeat_sql(src, cols, rule, what)))
+    return out
 
 
 def _repeat_sql(src: str, keys: tuple[str, ...], rule: str, what: str) -> str:

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 from ..package import Package, Resource
 from ..report import Problem
-from ..schema_sql import typed_view
 from ..sql import ident, lit
 
-TableCheck = Callable[[object, Package, set, dt.date], Iterator[Problem]]
+TableCheck = Callable[[object, Package, dict[str, str], dt.date], Iterator[Problem]]
 SCRATCH = "_rule_"  # temporary tables that table rules share within one run are named so (``scratch``)
 
 
@@ -167,9 +166,11 @@ def _drop_scratch(con) -> None:
         con.execute(f"DROP TABLE IF EXISTS temp.{ident(table)}")
 
 
-def run_rules(con, package: Package, staged: set, today: dt.date, clean: set = frozenset()) -> list[Problem]:
-    """Every row rule and table rule over the typed views of the ``staged`` tables (``clean``:
-    those whose every cell is known to pass its checks)."""
+def run_rules(con, package: Package, staged: dict[str, str], today: dt.date, clean: set = frozenset()
+              ) -> list[Problem]:
+    """Every row rule and table rule over the ``staged`` tables (name -> the relation of its typed
+    columns and ``_row``, the line where the row begins; ``clean``: those whose every cell is
+    known to pass its checks)."""
     _drop_scratch(con)
     try:
         return _run_rules(con, package, staged, today, clean)
@@ -177,13 +178,13 @@ def run_rules(con, package: Package, staged: set, today: dt.date, clean: set = f
         _drop_scratch(con)
 
 
-def _run_rules(con, package: Package, staged: set, today: dt.date, clean: set) -> list[Problem]:
+def _run_rules(con, package: Package, staged: dict[str, str], today: dt.date, clean: set) -> list[Problem]:
     problems: list[Problem] = []
     applying = {res.name: row_rules(res, today, res.name in clean) for res in package.resources if res.name in staged}
     first = {name: _first_pass(rules) for name, rules in applying.items() if rules}
     if first:  # which tables have a row that breaks a rule: one pass over each, in one query
         counts = " UNION ALL ".join(
-            f"SELECT {lit(name)}, count(*) FROM {typed_view(package.resource(name))} WHERE {cond}"
+            f"SELECT {lit(name)}, count(*) FROM {staged[name]} WHERE {cond}"
             for name, cond in first.items())
         failing = [name for name, n in con.execute(counts).fetchall() if n]
     else:
@@ -192,7 +193,7 @@ def _run_rules(con, package: Package, staged: set, today: dt.date, clean: set) -
     for name in failing:
         res = package.resource(name)
         bad = ident(f"badrows_{name}")
-        ctes.append(f"{bad} AS MATERIALIZED (SELECT * FROM {typed_view(res)} WHERE {first[name]})")
+        ctes.append(f"{bad} AS MATERIALIZED (SELECT * FROM {staged[name]} WHERE {first[name]})")
         queries += [
             f"SELECT {lit(res.rel_path)}, _row, {lit(rule.column)}, CAST({ident(rule.column)} AS VARCHAR), "
             f"{rule.message}, {lit(rule.code)} FROM {bad} WHERE NOT coalesce({rule.passes}, TRUE)"

@@ -11,7 +11,6 @@ from .. import quotes
 from ..package import Package, Resource
 from ..quotes import NUMBER, UNITS, normalise
 from ..report import Problem
-from ..schema_sql import typed_view
 from ..sql import ident, lit
 from . import RowRule, row_rule, rows, scratch, table_rule
 from .generic import ordered, single_self_keys
@@ -64,12 +63,12 @@ def _coded_ancestor_sql(t: str, pk: str, parent: str) -> str:
 
 
 @table_rule("adcode-parent", "Division codes nest", needs=("adcode",), scope="dataset")
-def adcode_agrees_with_parent(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def adcode_agrees_with_parent(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """A division code starts with the significant digits of its nearest coded ancestor's code."""
     for res in package.resources:
         if res.name not in staged or "adcode" not in res.field_names:
             continue
-        t = typed_view(res)
+        t = staged[res.name]
         valid = res.field("adcode").constraints.get("pattern", "[0-9]+")  # malformed codes fail elsewhere
         for col, pk in single_self_keys(res):
             if not col.startswith("parent"):
@@ -88,7 +87,7 @@ def adcode_agrees_with_parent(con, package: Package, staged: set, today) -> Iter
 
 @table_rule("adcode-name", "Division codes carry their official names", needs=("adcode", "name_zh"),
             scope="dataset")
-def adcode_names_agree(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def adcode_names_agree(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """A place's code exists in the official code list of the stated vintage under the same Chinese name."""
     for res in package.resources:
         if res.name not in staged or "name_zh" not in res.field_names:
@@ -102,14 +101,14 @@ def adcode_names_agree(con, package: Package, staged: set, today) -> Iterator[Pr
             sql = f"""
             SELECT s._row, 'name_zh', s.name_zh,
                    'the name differs from the official name of ' || s.adcode || ' in {ref.name}: ' || r.name_zh
-            FROM {typed_view(res)} s JOIN {typed_view(ref)} r ON r.{ident(fk.ref_fields[0])} = s.adcode
+            FROM {staged[res.name]} s JOIN {staged[ref.name]} r ON r.{ident(fk.ref_fields[0])} = s.adcode
             WHERE s.name_zh <> r.name_zh"""
             yield from rows(con, res, adcode_names_agree, sql)
 
 
 @table_rule("defined-once", "Places and parties defined once",
             needs=("places.name_zh", "places.parent_place_id", "parties.name_zh"), scope="dataset")
-def defined_once(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def defined_once(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """No place or party is defined twice under different ids: the same Chinese name under the same
     parent (places) or the same Chinese name (parties) means the same entity."""
     for name, keys in (("places", ("name_zh", "parent_place_id")), ("parties", ("name_zh",))):
@@ -125,7 +124,7 @@ def defined_once(con, package: Package, staged: set, today) -> Iterator[Problem]
                first_row || ')'
         FROM (SELECT _row AS row, name_zh, min(_row) OVER (PARTITION BY {cols}) AS first_row,
                      first({pk}) OVER (PARTITION BY {cols} ORDER BY _row) AS first_id
-              FROM {typed_view(res)} WHERE name_zh IS NOT NULL)
+              FROM {staged[res.name]} WHERE name_zh IS NOT NULL)
         WHERE row > first_row"""
         yield from rows(con, res, defined_once, sql)
 
@@ -142,12 +141,12 @@ def _region_sql(t: str) -> str:
 @table_rule("pairing-direction", "Pairings go into Xinjiang",
             needs=("pairings.recipient_place_id", "pairings.assisting_party_id", "places.adcode", "parties.place_id"),
             scope="dataset")
-def pairings_go_into_xinjiang(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def pairings_go_into_xinjiang(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """A pairing goes from a party outside Xinjiang to a place inside it."""
-    if not {"pairings", "places", "parties"} <= staged:
+    if not {"pairings", "places", "parties"} <= staged.keys():
         return
     res = package.resource("pairings")
-    places, parties, pairings = (typed_view(package.resource(n)) for n in ("places", "parties", "pairings"))
+    places, parties, pairings = (staged[n] for n in ("places", "parties", "pairings"))
     x = lit(XINJIANG_PREFIX)
     sql = f"""
     WITH region AS ({_region_sql(places)})
@@ -165,7 +164,7 @@ def pairings_go_into_xinjiang(con, package: Package, staged: set, today) -> Iter
 
 
 @table_rule("source-cited", "Every source cited", needs=("sources.source_id",), scope="dataset")
-def every_source_cited(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def every_source_cited(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """Every row of sources is cited by at least one row of another table."""
     if "sources" not in staged:
         return
@@ -176,17 +175,17 @@ def every_source_cited(con, package: Package, staged: set, today) -> Iterator[Pr
             if fk.resource == "sources" and len(fk.fields) == 1 and not fk.is_self:
                 if res.name not in staged:
                     return  # a citing table could not be read: whether a source is cited is unknown
-                refs.append(f"SELECT {ident(fk.fields[0])} AS id FROM {typed_view(res)}")
+                refs.append(f"SELECT {ident(fk.fields[0])} AS id FROM {staged[res.name]}")
     if not refs:
         return
     sql = f"""
     SELECT s._row, 'source_id', s.source_id, 'the source ' || s.source_id || ' is not cited by any row'
-    FROM {typed_view(src)} s WHERE s.source_id NOT IN ({' UNION ALL '.join(refs)})"""
+    FROM {staged[src.name]} s WHERE s.source_id NOT IN ({' UNION ALL '.join(refs)})"""
     yield from rows(con, src, every_source_cited, sql)
 
 
 @table_rule("same-as", "same_as points at the same figure", needs=("same_as", "source_id"), scope="dataset")
-def same_as_points_at_same_figure(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def same_as_points_at_same_figure(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """same_as points at the first report of the same figure: same amount (or value), another
     source, and a row that is not itself a repeat."""
     for res in package.resources:
@@ -199,7 +198,7 @@ def same_as_points_at_same_figure(con, package: Package, staged: set, today) -> 
             same = ["value", "indicator_id"]
         else:
             continue
-        t, k = typed_view(res), ident(res.primary_key[0])
+        t, k = staged[res.name], ident(res.primary_key[0])
         differs = " OR ".join(f"a.{ident(c)} IS DISTINCT FROM b.{ident(c)}" for c in same)
         what = " and ".join(same)
         sql = f"""
@@ -244,7 +243,7 @@ def _ascii(col: str) -> str:
     return f"strlen(coalesce({col}, '')) = length(coalesce({col}, ''))"
 
 
-def _quoted_rows(con, res: Resource) -> str:
+def _quoted_rows(con, res: Resource, relation: str) -> str:
     """The rows with an as_reported and a quote (or with basis = stated), made once per run and
     shared by the quote rules: as_reported and quote normalised (``a``, ``q``), as_reported as
     written, the row number, ``stated`` and the figure columns. A row with an empty quote is left
@@ -256,7 +255,7 @@ def _quoted_rows(con, res: Resource) -> str:
     figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
     stated = "basis = 'stated'" if "basis" in res.field_names else "FALSE"
     extras = "".join(f", {ident(c)}" for c in figures)
-    rows = f"FROM {typed_view(res)} WHERE as_reported IS NOT NULL AND (quote IS NOT NULL OR {stated})"
+    rows = f"FROM {relation} WHERE as_reported IS NOT NULL AND (quote IS NOT NULL OR {stated})"
     plain = f"{_ascii('as_reported')} AND {_ascii('quote')}"
     con.execute(
         f"CREATE TEMP TABLE {name} AS SELECT _row, {_normalise_sql('as_reported')} AS a, "
@@ -278,12 +277,12 @@ def _quoted_rows(con, res: Resource) -> str:
 
 @table_rule("quote-has-reported-wording", "as_reported is taken from quote", needs=("as_reported", "quote"),
             scope="dataset")
-def quote_has_reported_wording(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def quote_has_reported_wording(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """The wording of as_reported is taken from quote: split at " ... " (or "…"), each part
     appears in quote (both compared after Unicode NFKC, with quotes made straight, whitespace
     collapsed and thousands separators removed)."""
     for res in _quoting(package, staged):
-        t = _quoted_rows(con, res)
+        t = _quoted_rows(con, res, staged[res.name])
         # most texts are one piece (no "..."): a plain test; the others are split
         sql = f"""
         SELECT _row, 'as_reported', as_reported, 'the wording "' || a || '" of as_reported is not in quote'
@@ -301,11 +300,11 @@ def quote_has_reported_wording(con, package: Package, staged: set, today) -> Ite
 
 @table_rule("quote-has-reported-numbers", "Every number of as_reported is in quote", needs=("as_reported", "quote"),
             scope="dataset")
-def quote_has_reported_numbers(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def quote_has_reported_numbers(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """Every number in as_reported (digits with an optional decimal part, after the same
     normalising) appears as a number in quote."""
     for res in _quoting(package, staged):
-        t = _quoted_rows(con, res)
+        t = _quoted_rows(con, res, staged[res.name])
         sql = f"""
         SELECT _row, 'as_reported', as_reported, 'the number ' || n || ' in as_reported is not in quote'
         FROM (SELECT _row, as_reported, unnest(regexp_extract_all(a, {lit(NUMBER)})) AS n,
@@ -319,7 +318,7 @@ def quote_has_reported_numbers(con, package: Package, staged: set, today) -> Ite
 
 @table_rule("figure-matches-reported", "Figures are the reported numbers in full units",
             needs=("as_reported", "quote", "basis"), scope="dataset")
-def figure_matches_reported(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def figure_matches_reported(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """On a stated row, amount (or value) and amount_usd_reported, where given, equal a figure of
     as_reported in full units, to a relative 10^-9: a number times the unit written right after it
     (亿 or 億 10^8, 万 or 萬 10^4, 万亿 10^12, 千万 10^7, 百万 10^6, trillion, billion, million,
@@ -330,7 +329,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
         figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
         if "basis" not in res.field_names or not figures:
             continue
-        t = _quoted_rows(con, res)
+        t = _quoted_rows(con, res, staged[res.name])
         # every figure of as_reported in full units, a row per figure (unnested: no list lambdas)
         candidates = f"""
             SELECT _row, CAST(w.n AS DOUBLE) * coalesce(units.times, 1.0) AS x
@@ -358,7 +357,7 @@ def figure_matches_reported(con, package: Package, staged: set, today) -> Iterat
                 yield Problem(res.rel_path, int(row), column, str(figure_matches_reported), message, value)
 
 
-def _quoting(package: Package, staged: set) -> Iterator[Resource]:
+def _quoting(package: Package, staged: dict[str, str]) -> Iterator[Resource]:
     """The checked tables that have as_reported and quote."""
     for res in package.resources:
         if res.name in staged and {"as_reported", "quote"} <= set(res.field_names):

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from ..package import Package, Resource
 from ..report import Problem
-from ..schema_sql import typed_view
 from ..sql import ident, lit
 from . import RowRule, Rule, edge_regex, register, row_rule, rows, table_rule
 
@@ -82,13 +81,13 @@ def single_self_keys(resource: Resource):
 
 
 @table_rule("no-cycles", "No cycles of self references")
-def no_cycles(con, package: Package, staged: set, today) -> Iterator[Problem]:
+def no_cycles(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """Following self references (parent, same_as, conflicts_with, ..., in any mix) never leads
     back to the starting row."""
     for res in package.resources:
         if res.name not in staged:
             continue
-        t = typed_view(res)
+        t = staged[res.name]
         selfs = list(single_self_keys(res))
         if not selfs:
             continue
