@@ -170,6 +170,34 @@ def test_validate_all_runs_every_validator(root):
 
 
 @pytest.mark.slow  # runs Frictionless and Pandera too
+def test_validate_all_remembers_the_stock_validators_for_the_same_files(pkg, tmp_path, monkeypatch):
+    monkeypatch.setenv("XINJIANG_PAIRING_CACHE", str(tmp_path / "cache"))
+    rows = pkg.rows("funding")
+    rows[0]["flow_type"] = "gift"
+    pkg.write("funding", rows)
+
+    def run():
+        result = CliRunner().invoke(cli, ["validate", str(pkg.root), "--all", "--json"])
+        assert result.exit_code == 1
+        return {v["name"]: v for v in json.loads(result.stdout)["validators"]}
+
+    first, second = run(), run()
+    assert [v["remembered"] for v in first.values()] == [False, False, False]
+    assert [v["remembered"] for v in second.values()] == [False, True, True]  # the engine always runs
+    for name in ("frictionless", "pandera"):
+        assert second[name]["problems"] == first[name]["problems"] != []
+    text = CliRunner().invoke(cli, ["validate", str(pkg.root), "--all"]).output.splitlines()
+    assert [line.split(" (")[-1] for line in text if line.startswith(("frictionless ", "pandera "))] == [
+        "remembered from a run on the same files)"] * 2
+    rows[0]["flow_type"] = "aid_funds"  # one cell changed: checked again, and now valid
+    pkg.write("funding", rows)
+    result = CliRunner().invoke(cli, ["validate", str(pkg.root), "--all", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [(v["name"], v["valid"], v["remembered"]) for v in json.loads(result.stdout)["validators"]] == [
+        ("xinjiang-pairing", True, False), ("frictionless", True, False), ("pandera", True, False)]
+
+
+@pytest.mark.slow  # runs Frictionless and Pandera too
 def test_validate_all_names_each_validator_that_rejects(pkg):
     rows = pkg.rows("funding")
     rows[0]["flow_type"] = "gift"

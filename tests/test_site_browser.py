@@ -1,5 +1,5 @@
-"""The data explorer in a real headless Chromium, served from 127.0.0.1: every page loads without a
-console error or a request outside its folder, search narrows a table, the map opens a place's page,
+"""The data explorer in a real headless Chromium, served from 127.0.0.1: pages of every kind load
+without a console error or a request outside their folder, search narrows a table, the map opens a place's page,
 a README query in the SQL console gives the CLI's rows, no serious accessibility violation; and
 screenshots of home, map and a party page (written to dist/test-artifacts/, shown in the README
 from docs/screenshots/)."""
@@ -72,7 +72,7 @@ def browser():
 class Watched:
     """A page that records console errors and requests leaving the site."""
 
-    def __init__(self, browser, base: str, viewport=DESKTOP):
+    def __init__(self, browser, base: str, viewport=DESKTOP, weigh: bool = True):
         self.base = base
         self.context = browser.new_context(viewport=viewport, accept_downloads=True)
         self.page = self.context.new_page()
@@ -82,7 +82,8 @@ class Watched:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", self._request)
-        self.page.on("response", self._response)
+        if weigh:  # the size of every response (each read back from the browser: slow)
+            self.page.on("response", self._response)
 
     def _request(self, request):
         url = request.url
@@ -111,10 +112,24 @@ def watched(browser, server):
     w.close()
 
 
-def test_every_page_loads_without_errors_or_outside_requests(browser, server):
+def pages_of_every_kind(site: Path) -> list[str]:
+    """Every page at the top and every folder's index, and in each folder of pages of one kind
+    (one template, one script) its first, last and largest page. Every page's files and links are
+    checked without a browser in test_site.py; opening all of them here (over 450) would cost half
+    a minute and open the same template with other rows."""
+    chosen = {p for p in site.glob("*.html")} | set(site.glob("*/index.html"))
+    for folder in (d for d in site.iterdir() if d.is_dir()):
+        pages = sorted(p for p in folder.glob("*.html") if p.name != "index.html")
+        if pages:
+            chosen |= {pages[0], pages[-1], max(pages, key=lambda p: p.stat().st_size)}
+    return sorted(p.relative_to(site).as_posix() for p in chosen if p.name != "sql.html")
+
+
+def test_pages_of_every_kind_load_without_errors_or_outside_requests(browser, server):
     _, site = built()
-    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.name != "sql.html")
-    w = Watched(browser, server)
+    pages = pages_of_every_kind(site)
+    assert {p.split("/")[0] for p in pages if "/" in p} >= {"parties", "places", "sources", "meetings", "tables"}
+    w = Watched(browser, server, weigh=False)
     try:
         for path in pages:
             w.goto(path)
@@ -233,17 +248,21 @@ AXE_PAGES = ["index.html", "map.html", "parties/zhejiang.html", "places/kashgar-
              "tables/pairings.html", "conflicts.html", "sql.html", "places/index.html"]
 
 
-def test_no_serious_accessibility_violation(watched):
+def test_no_serious_accessibility_violation(browser, server):
     axe = node_modules(ROOT) / "axe-core" / "axe.min.js"
     if not axe.is_file():
         pytest.exit(f"the accessibility check needs axe-core: run npm ci in {ROOT}", returncode=3)
     serious = []
-    for path in AXE_PAGES:
-        page = watched.goto(path)
-        page.add_script_tag(path=str(axe))
-        found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-        serious += [(path, v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
-                    for v in found if v["impact"] in ("serious", "critical")]
+    watched = Watched(browser, server, weigh=False)
+    try:
+        for path in AXE_PAGES:
+            page = watched.goto(path)
+            page.add_script_tag(path=str(axe))
+            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+            serious += [(path, v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
+                        for v in found if v["impact"] in ("serious", "critical")]
+    finally:
+        watched.close()
     assert not serious, serious
 
 

@@ -121,13 +121,15 @@ def _validate_all(package, as_json: bool, limit: int):
     valid = all(r.valid for r in results)
     if as_json:
         click.echo(json.dumps({"valid": valid, "validators": [
-            {**r.to_manifest(), "seconds": round(r.seconds, 3), "problems": r.problems} for r in results
+            {**r.to_manifest(), "seconds": round(r.seconds, 3), "remembered": r.remembered, "problems": r.problems}
+            for r in results
         ]}, ensure_ascii=False, indent=2))
     else:
         lines = []
         for r in results:
             verdict = "valid" if r.valid else f"invalid: {len(r.problems)} problem(s)"
-            lines.append(f"{r.name} {r.version}: {verdict} ({r.seconds:.2f} s)")
+            when = "remembered from a run on the same files" if r.remembered else f"{r.seconds:.2f} s"
+            lines.append(f"{r.name} {r.version}: {verdict} ({when})")
             shown = r.problems if not limit else r.problems[:limit]
             lines += [f"  {p}" for p in shown]
             if len(shown) < len(r.problems):

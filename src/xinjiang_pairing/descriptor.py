@@ -10,18 +10,17 @@ in a thread beside the data checks (``engine.DescriptorCheck``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict
-from pathlib import Path
 
-from . import CACHE_ENV
+from . import remembered
 from .package import Package
 from .profiles import V2_TABLE_SCHEMA, datapackage_version
 from .report import Problem, package_problem
 
 REQUIRED_KEYS = ("name", "title", "version", "licenses", "created", "contributors", "sources")
+KIND = "descriptor-checks"  # the folder of remembered results
 
 
 def validate_descriptor(package: Package) -> list[Problem]:
@@ -58,39 +57,24 @@ def validate_descriptor(package: Package) -> list[Problem]:
     return problems
 
 
-def cache_folder() -> Path:
-    """Where the descriptor checks are kept."""
-    root = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / \
-        "xinjiang-pairing"
-    return Path(root) / "descriptor-checks"
-
-
 def _key(package: Package) -> str:
     from importlib.util import find_spec
 
     spec = find_spec("frictionless")  # which Frictionless, without importing it: its file and time
     frictionless = f"{spec.origin}:{os.stat(spec.origin).st_mtime_ns}" if spec and spec.origin else ""
-    h = hashlib.sha256()
-    for part in (frictionless, Path(__file__).read_text(encoding="utf-8"),
-                 json.dumps(package.descriptor, sort_keys=True),
-                 *(json.dumps(r.schema, sort_keys=True) for r in package.resources)):
-        h.update(part.encode("utf-8") + b"\0")
-    return h.hexdigest()
+    return remembered.digest(frictionless, remembered.source_of(__file__),
+                             json.dumps(package.descriptor, sort_keys=True),
+                             *(json.dumps(r.schema, sort_keys=True) for r in package.resources))
 
 
 def remembered_check(package: Package) -> list[Problem]:
     """``validate_descriptor``, or its remembered result for the same descriptor and schemas."""
-    path = cache_folder() / f"{_key(package)}.json"
+    key = _key(package)
+    kept = remembered.recall(KIND, key)
     try:
-        return [Problem(**p) for p in json.loads(path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, TypeError):
+        return [Problem(**p) for p in kept]
+    except TypeError:  # nothing kept, or not a list of problems
         pass
     problems = validate_descriptor(package)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps([asdict(p) for p in problems], ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:  # a cache that cannot be written: check again next time
-        pass
+    remembered.keep(KIND, key, [asdict(p) for p in problems])
     return problems

@@ -5,17 +5,23 @@ on the exact files it publishes and refuses if any one rejects them.
 Each validator gives a ``ValidatorResult``: its name, version, verdict, time and located problems
 (file, row, column and rule, one line each). A validator that cannot run (an optional dependency
 missing) is a failed result that says what to install, never an exception.
+
+The stock validators take seconds where the engine takes a fraction of one, so their results are
+remembered (``remembered``) under a digest of every byte they read (the descriptor, the Table
+Schemas and the data files), their own version, this module and, for the Pandera schemas whose
+rules know the date, the day: the same files are not checked again by the same validator.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
+from . import __version__, remembered
 
 ENGINE, FRICTIONLESS, PANDERA = "xinjiang-pairing", "frictionless", "pandera"
 NAMES = (ENGINE, FRICTIONLESS, PANDERA)
@@ -28,6 +34,7 @@ class ValidatorResult:
     valid: bool
     seconds: float
     problems: list[str] = field(default_factory=list)  # located, one line each
+    remembered: bool = False  # the result of an earlier run on the same files (``seconds``: that run's)
 
     def summary(self) -> str:
         if self.valid:
@@ -125,9 +132,47 @@ def run_pandera(root: Path, today: dt.date | None = None) -> ValidatorResult:
 
 def validate_all(root: str | Path, today: dt.date | None = None, engine_report=None,
                  engine_seconds: float | None = None) -> list[ValidatorResult]:
-    """All three validators on the package at ``root``, engine first."""
+    """All three validators on the package at ``root``, engine first; the stock validators'
+    results are remembered for the same files."""
     root = Path(root)
-    return [run_engine(root, today, engine_report, engine_seconds), run_frictionless(root), run_pandera(root, today)]
+    files = _files_digest(root)
+    day = (today or dt.date.today()).isoformat()
+    return [run_engine(root, today, engine_report, engine_seconds),
+            _remembered(FRICTIONLESS, files, "", lambda: run_frictionless(root)),
+            _remembered(PANDERA, files, day, lambda: run_pandera(root, today))]
+
+
+KIND = "validator-results"  # the folder of remembered results
+
+
+def _files_digest(root: Path) -> str | None:
+    """A digest of every byte the validators read: the descriptor, each Table Schema and each data
+    file (None when the package cannot be read: then nothing is remembered)."""
+    from .package import PackageError, load_package
+
+    try:
+        package = load_package(root)
+        data = [r.path.read_bytes() for r in package.resources]
+    except (PackageError, OSError):
+        return None
+    return remembered.digest(json.dumps(package.descriptor, sort_keys=True),
+                             *(json.dumps(r.schema, sort_keys=True) for r in package.resources), *data)
+
+
+def _remembered(name: str, files: str | None, day: str, run) -> ValidatorResult:
+    version = _version(name)
+    if files is None or version == "not installed":
+        return run()
+    key = remembered.digest(name, version, __version__, remembered.source_of(__file__), files, day)
+    kept = remembered.recall(KIND, key)
+    try:
+        return ValidatorResult(**{**kept, "remembered": True})
+    except TypeError:  # nothing kept, or not a result
+        pass
+    result = run()
+    if result.version != "not installed":
+        remembered.keep(KIND, key, asdict(result))
+    return result
 
 
 def refusal(results: list[ValidatorResult]) -> str | None:
