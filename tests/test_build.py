@@ -185,7 +185,10 @@ BREAKS = {
 }
 
 
-@pytest.mark.parametrize("kind", BREAKS)
+FAST_BREAKS = ("type and pattern", "table rule")  # the rest in the whole suite only
+
+
+@pytest.mark.parametrize("kind", [k if k in FAST_BREAKS else pytest.param(k, marks=pytest.mark.slow) for k in BREAKS])
 def test_a_failed_build_reports_exactly_what_validate_reports(pkg, tmp_path, kind):
     from xinjiang_pairing.validate import validate_package
 
@@ -249,9 +252,11 @@ def test_schemas_and_descriptor_travel_with_the_data(db, root):
     assert descriptor == json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow  # the package checked four times over
 def test_tables_read_in_one_pass_report_true_rows(tmp_path, monkeypatch):
     """A large table is read in one pass (DuckDB may reorder its rows); when a check fails, the
-    package is checked again through text copies, so every problem has its true row."""
+    package is checked again with every table numbered by the reader, so every problem has its
+    true row."""
     import xinjiang_pairing.engine as e
     from xinjiang_pairing.synthetic import expected_faults, make_package
     from xinjiang_pairing.validate import validate_package

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..package import Package, Resource
 from ..report import Problem
@@ -97,6 +98,7 @@ def _char_class(chars: str) -> str:
     return "[" + "".join(_CLASS_ESCAPES.get(c, c) for c in chars) + "]"
 
 
+@lru_cache(maxsize=1024)
 def edge_regex(first: str, last: str) -> str:
     """Matches a text that begins with one of ``first`` or ends with one of ``last``."""
     parts = [f"^{_char_class(first)}"] if first else []
