@@ -1,6 +1,9 @@
+import atexit
 import csv
 import datetime as dt
+import functools
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -88,3 +91,22 @@ def pkg(tmp_path) -> PackageCopy:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@functools.cache
+def real_database() -> Path:
+    """The repository's package built once per test process, for tests that read
+    it: open it read-only, or copy it before changing it."""
+    from xinjiang_pairing.build import build
+
+    folder = Path(tempfile.mkdtemp(prefix="xj-test-db-"))
+    atexit.register(shutil.rmtree, folder, True)
+    result = build(ROOT, folder / "x.duckdb")
+    assert result.report.valid, result.report.to_text(20)
+    return result.path
+
+
+@pytest.fixture(scope="session")
+def built() -> Path:
+    """The repository's package built once (see ``real_database``)."""
+    return real_database()

@@ -7,8 +7,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import real_database
 
-from xinjiang_pairing.build import build
 from xinjiang_pairing.site import SiteError, build_site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,8 +19,7 @@ def built() -> tuple[Path, Path]:
     """(DuckDB file, site folder) in a temporary folder; the site sits in ``<tmp>/serve/site``."""
     tmp = Path(tempfile.mkdtemp(prefix="xj-site-test-"))
     atexit.register(shutil.rmtree, tmp, True)
-    db = tmp / "x.duckdb"
-    assert build(ROOT, db).report.valid
+    db = real_database()
     try:
         site = build_site(ROOT, db, tmp / "serve" / "site").path
     except SiteError as e:

@@ -13,14 +13,6 @@ from xinjiang_pairing.build import STORAGE_VERSION, build
 from xinjiang_pairing.package import load_package
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, root):
-    out = tmp_path_factory.mktemp("build") / "x.duckdb"
-    result = build(root, out)
-    assert result.report.valid, result.report.to_text(20)
-    return out
-
-
 @pytest.fixture
 def db(built):
     con = duckdb.connect(str(built), read_only=True)

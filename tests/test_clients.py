@@ -17,19 +17,11 @@ import polars as pl
 import pytest
 
 from xinjiang_pairing.artifacts import parquet_metadata, write_csv_zip, write_parquet
-from xinjiang_pairing.build import STORAGE_VERSION, build
+from xinjiang_pairing.build import STORAGE_VERSION
 from xinjiang_pairing.package import load_package
 from xinjiang_pairing.read import pandas_frame, polars_frame
 from xinjiang_pairing.views import VIEWS
 from xinjiang_pairing.workbook import COLUMNS_SHEET, write_xlsx
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, root):
-    path = tmp_path_factory.mktemp("clients") / "x.duckdb"
-    result = build(root, path, commit="test")
-    assert result.report.valid, result.report.to_text(5)
-    return path
 
 
 @pytest.fixture(scope="module")

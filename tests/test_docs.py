@@ -9,7 +9,6 @@ import pytest
 from conftest import PackageCopy, csv_rows
 
 from xinjiang_pairing import __version__
-from xinjiang_pairing.build import build
 from xinjiang_pairing.cli import cli
 from xinjiang_pairing.coverage import COVERAGE_FILE, compute
 from xinjiang_pairing.coverage import render as render_coverage
@@ -62,10 +61,8 @@ def test_dictionary_documents_every_column(root):
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory, root):
-    out = tmp_path_factory.mktemp("docs") / "x.duckdb"
-    assert build(root, out).path == out
-    con = duckdb.connect(str(out), read_only=True)
+def db(built):
+    con = duckdb.connect(str(built), read_only=True)
     yield con
     con.close()
 
