@@ -95,6 +95,19 @@ def test_a_number_of_as_reported_missing_from_its_quote(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("reported, quote, number", [
+    ("5 million", "It gave 15 million yuan.", "5"),  # inside the quote, but part of a longer number there
+    ("gave 1", "gave 1.5 million", "1"),
+    ("gave 1.", "gave 1.5 million", "1"),
+    (".5 million", "gave 1.5 million", "5"),
+    ("2 and 3", "the 12 and 34", "2"),
+])
+def test_a_number_cut_from_a_longer_one_of_the_quote_is_not_in_it(tmp_path, reported, quote, number):
+    root = write(tmp_path / "pkg", funding=[{"quote": quote, "as_reported": reported}])
+    assert f'data/funding.csv, row 2, column "as_reported": the number {number} in as_reported is not in quote ' \
+        f"[{dataset.quote_has_reported_numbers}]" in problems(root)
+
+
 def test_an_empty_quote_is_one_clear_problem(tmp_path):
     root = write(tmp_path / "pkg", funding=[
         {"amount": "120000000000", "quote": "", "as_reported": "nearly 120 billion yuan"},

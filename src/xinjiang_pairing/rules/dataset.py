@@ -305,11 +305,15 @@ def quote_has_reported_numbers(con, package: Package, staged: dict[str, str], to
     normalising) appears as a number in quote."""
     for res in _quoting(package, staged):
         t = _quoted_rows(con, res, staged[res.name])
+        # A text found whole in the quote that neither begins nor ends with a digit or a point has
+        # its numbers in the quote as they are (no number of the quote runs into or out of it):
+        # only the other rows are read number by number.
         sql = f"""
         SELECT _row, 'as_reported', as_reported, 'the number ' || n || ' in as_reported is not in quote'
         FROM (SELECT _row, as_reported, unnest(regexp_extract_all(a, {lit(NUMBER)})) AS n,
                      regexp_extract_all(q, {lit(NUMBER)}) AS qs
-              FROM {t} WHERE q IS NOT NULL)
+              FROM {t} WHERE q IS NOT NULL
+              AND NOT (contains(q, a) AND NOT regexp_matches(a, '^[0-9.]|[0-9.]$')))
         WHERE NOT list_contains(qs, n)  -- as written first; as a number (1.50 is 1.5) only if not
           AND NOT list_contains(list_transform(qs, lambda x: CAST(x AS DOUBLE)), CAST(n AS DOUBLE))"""
         yield from rows(con, res, quote_has_reported_numbers, sql)
