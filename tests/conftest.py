@@ -110,3 +110,16 @@ def real_database() -> Path:
 def built() -> Path:
     """The repository's package built once (see ``real_database``)."""
     return real_database()
+
+
+# The files whose tests take longest run first: with one file to a worker (scripts/test), a long
+# file started last would keep one core busy after the other is done.
+LONGEST_FIRST = ("test_release.py", "test_site_browser.py", "test_pin.py", "test_differential.py", "test_wheel.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file, and of the other files, is kept
