@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 
@@ -165,10 +165,10 @@ def _remembered(name: str, files: str | None, day: str, run) -> ValidatorResult:
         return run()
     key = remembered.digest(name, version, __version__, remembered.source_of(__file__), files, day)
     kept = remembered.recall(KIND, key)
-    try:
+    if (isinstance(kept, dict) and set(kept) == {f.name for f in fields(ValidatorResult)}
+            and isinstance(kept["valid"], bool) and isinstance(kept["problems"], list)
+            and all(isinstance(p, str) for p in kept["problems"])):
         return ValidatorResult(**{**kept, "remembered": True})
-    except TypeError:  # nothing kept, or not a result
-        pass
     result = run()
     if result.version != "not installed":
         remembered.keep(KIND, key, asdict(result))
