@@ -68,6 +68,19 @@ def test_enum_and_pattern(pkg):
     ]
 
 
+def test_a_pattern_the_engine_cannot_use_is_named_and_its_file_not_read(pkg):
+    import json
+
+    path = pkg.root / "schemas" / "parties.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    field = next(f for f in schema["fields"] if f["name"] == "party_id")
+    field["constraints"]["pattern"] = "(?=[a-z])[a-z0-9-]+"  # a lookahead: Python reads it, RE2 does not
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    assert problems(pkg) == [  # nothing else: the file is not read, nor looked up by others
+        "data/parties.csv, column \"party_id\": the pattern '(?=[a-z])[a-z0-9-]+' cannot be used: "
+        "Invalid Input Error: invalid perl operator: (?= [schema-error]"]
+
+
 def test_required_value_missing(pkg):
     row = pkg.edit("places", {"place_id": "kunshan"}, name_zh="")
     assert problems(pkg) == [f'data/places.csv, row {row}, column "name_zh": a value is required [required]']

@@ -234,6 +234,9 @@ def _long_cells() -> None:
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 
+_read_before: dict[int, set[str]] = {}  # the tables read on each connection (by id), whose rejects are kept
+
+
 def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None = None
          ) -> tuple[list[Problem], int, int, list[str]]:
     """Read the CSV into the typed table ``<into>._load_<name>``, with the text of each row that has
@@ -247,8 +250,11 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
     raw = "[" + ", ".join(ident(f.name) for f in resource.fields) + "]"
     select = (f"{schema_sql.typed_columns(resource)}, "
               f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN {raw} END AS {BAD}")
-    for kind in ("rejects", "rejscan"):  # DuckDB adds to them: a second read must not see the first's
-        con.execute(f"DROP TABLE IF EXISTS temp.{ident(schema_sql.internal_name(kind, resource))}")
+    read = _read_before.setdefault(id(con), set())
+    if resource.name in read:  # DuckDB adds to them: a second read must not see the first's
+        for kind in ("rejects", "rejscan"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{ident(schema_sql.internal_name(kind, resource))}")
+    read.add(resource.name)
     try:
         if exact:  # the reader numbers the records it passes on, in file order (1 = the first after the header)
             names = ", ".join([*(ident(f.name) for f in resource.fields), ROW])
@@ -296,27 +302,27 @@ def typed_relation(resource: Resource, into: str, exact: bool) -> str:
     return f"{into}.{ident(loaded_table(resource))}" if exact else schema_sql.typed_view(resource)
 
 
-def check_patterns(con, resource: Resource) -> list[Problem]:
-    """Every pattern of the schema compiles in DuckDB's regular expression engine (RE2), which
-    accepts less than Python's: checked before the file is read (all in one query; one by one only
-    if one fails)."""
-    fields = [f for f in resource.fields if f.constraints.get("pattern") is not None]
-    patterns = [f.constraints["pattern"] for f in fields]
+def check_patterns(con, package: Package) -> dict[str, list[Problem]]:
+    """Every pattern of every schema compiles in DuckDB's regular expression engine (RE2), which
+    accepts less than Python's: checked before the files are read, all in one query (one by one
+    only if one fails). Returns the problems of each resource that has any."""
+    fields = [(res, f) for res in package.resources for f in res.fields if f.constraints.get("pattern") is not None]
+    patterns = [f.constraints["pattern"] for _, f in fields]
     if not patterns:
-        return []
+        return {}
     try:
         con.execute("SELECT " + ", ".join("regexp_full_match('', ?)" for _ in patterns), patterns).fetchall()
-        return []
+        return {}
     except Exception:  # noqa: BLE001 - one of them cannot be compiled: find which
         pass
-    out = []
-    for f, pattern in zip(fields, patterns, strict=True):
+    out: dict[str, list[Problem]] = {}
+    for (res, f), pattern in zip(fields, patterns, strict=True):
         try:
             con.execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
         except Exception as e:  # noqa: BLE001 - DuckDB's error for a pattern it cannot compile
             first = str(e).splitlines()[0] if str(e) else type(e).__name__
-            out.append(Problem(resource.rel_path, 0, f.name, "schema-error",
-                               f"the pattern {pattern!r} cannot be used: {first}"))
+            out.setdefault(res.name, []).append(Problem(res.rel_path, 0, f.name, "schema-error",
+                                                        f"the pattern {pattern!r} cannot be used: {first}"))
     return out
 
 
@@ -380,8 +386,9 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
     loaded: list[Resource] = []
     failing: list[Resource] = []  # loaded tables with a row that has a failing cell
     row_checks: list[str] = []  # blank rows and repeated keys, where the load's count found any
+    patterns = check_patterns(con, package)
     for res in package.resources:
-        header = check_header(res) or check_patterns(con, res)
+        header = check_header(res) or patterns.get(res.name)
         if header:
             report.extend(header)
             continue
