@@ -194,6 +194,7 @@ def test_a_failed_build_reports_exactly_what_validate_reports(pkg, tmp_path, kin
     assert [p.name for p in tmp_path.iterdir()] == ["pkg"]
 
 
+@pytest.mark.slow  # a synthetic package built
 def test_a_synthetic_package_with_faults_of_every_kind(tmp_path):
     from xinjiang_pairing.synthetic import expected_faults, make_package
     from xinjiang_pairing.validate import validate_package
@@ -206,6 +207,7 @@ def test_a_synthetic_package_with_faults_of_every_kind(tmp_path):
         expected_faults(400, 0.05))
 
 
+@pytest.mark.slow  # builds twice; the flag is in test_cli
 def test_all_foreign_keys_declares_them_on_large_tables_too(pkg, tmp_path, monkeypatch):
     import xinjiang_pairing.build as b
 
@@ -219,6 +221,7 @@ def test_all_foreign_keys_declares_them_on_large_tables_too(pkg, tmp_path, monke
     con.close()
 
 
+@pytest.mark.slow  # a build in another process
 def test_an_interrupted_build_leaves_nothing_behind(root, tmp_path, monkeypatch):
     import xinjiang_pairing.engine as e
 

@@ -228,6 +228,7 @@ def test_typed_reader(root):
 # The workbook
 
 
+@pytest.mark.slow  # the whole workbook written and read
 def test_workbook_reads_back_with_openpyxl(db, package, tmp_path, built):
     con = duckdb.connect()
     con.execute(f"ATTACH '{built}' AS r (READ_ONLY)")

@@ -228,6 +228,7 @@ def test_schema_changes_read_back_from_duckdb_files(forms, pkg, tmp_path):
     ]
 
 
+@pytest.mark.slow  # two builds
 def test_undeclared_foreign_keys_of_large_tables_read_back_from_duckdb_files(old, tmp_path, monkeypatch):
     import duckdb
 

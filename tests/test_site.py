@@ -195,6 +195,7 @@ def test_browser_sql_setup_gives_the_same_rows_as_the_cli(site):
         assert sorted(map(repr, got_rows)) == sorted(map(repr, want_rows)), sql
 
 
+@pytest.mark.slow  # builds and writes a second site
 def test_site_command_writes_the_site_and_says_what_is_missing(tmp_path, monkeypatch):
     db, _ = built()
     out = tmp_path / "site"
