@@ -84,6 +84,9 @@ def test_field_names_with_quotes_and_sql_are_only_ever_identifiers(tmp_path):
      "foreignKeys[0].reference.resource", "not a resource of this package"),
     ({"fields": [{"name": "a", "type": "number", "decimalChar": ","}]}, "fields[0].decimalChar", "not implemented"),
     ({"fields": [{"name": "_row"}]}, "fields[0].name", "reserved"),
+    ({"fields": [{"name": "_ROW"}]}, "fields[0].name", "reserved"),
+    ({"fields": [{"name": "RowId"}]}, "fields[0].name", "reserved"),
+    ({"fields": [{"name": "Name"}, {"name": "name"}]}, "fields[1].name", "differs from another only in case"),
 ])
 def test_schema_problems_are_located_and_refused_before_data(tmp_path, schema, where, words):
     problems = found(package(tmp_path, b"\xff\xfe not even utf-8", schema=schema))

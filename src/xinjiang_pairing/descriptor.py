@@ -4,7 +4,7 @@ profiles, by Frictionless, plus the properties this project requires of every re
 Frictionless takes most of a second to import and check, more than the data checks of the real
 dataset, so ``remembered_check`` keeps each result in the user's cache folder (or
 ``XINJIANG_PAIRING_CACHE``), keyed by the descriptor, every Table Schema, the installed
-Frictionless and this module: an unchanged descriptor is not checked again. The engine runs the check
+Frictionless and the source of this package: an unchanged descriptor is not checked again. The engine runs the check
 in a thread beside the data checks (``engine.DescriptorCheck``).
 """
 
@@ -62,7 +62,7 @@ def _key(package: Package) -> str:
 
     spec = find_spec("frictionless")  # which Frictionless, without importing it: its file and time
     frictionless = f"{spec.origin}:{os.stat(spec.origin).st_mtime_ns}" if spec and spec.origin else ""
-    return remembered.digest(frictionless, remembered.source_of(__file__),
+    return remembered.digest(frictionless, remembered.package_source(),
                              json.dumps(package.descriptor, sort_keys=True),
                              *(json.dumps(r.schema, sort_keys=True) for r in package.resources))
 

@@ -259,13 +259,11 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
         if exact:  # the reader numbers the records it passes on, in file order (1 = the first after the header)
             names = ", ".join([*(ident(f.name) for f in resource.fields), ROW])
             source = f"{schema_sql.read_csv_sql(resource)} WITH ORDINALITY AS _src({names})"
-            lines = scan.record_lines() if scan is not None else None
-            if lines is None:
-                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {ROW} + 1 AS {ROW}, {select} FROM {source}")
-            else:
-                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT coalesce(list_extract($lines, "
-                            f"CAST({ROW} AS INTEGER) + 1), {ROW} + 1) AS {ROW}, {select} FROM {source}",
-                            {"lines": lines})
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {ROW} + 1 AS {ROW}, {select} FROM {source}")
+            lines = scan.record_lines() if scan is not None else None  # the scan ran beside the read
+            if lines is not None:  # a quoted cell spans lines: record n begins on line lines[n]
+                con.execute(f"UPDATE {table} SET {ROW} = coalesce(list_extract($lines, CAST({ROW} AS INTEGER)), "
+                            f"{ROW})", {"lines": lines})
         else:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {schema_sql.read_csv_sql(resource)}")
     except Exception as e:  # a file DuckDB cannot read at all

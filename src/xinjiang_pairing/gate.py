@@ -8,8 +8,9 @@ missing) is a failed result that says what to install, never an exception.
 
 The stock validators take seconds where the engine takes a fraction of one, so their results are
 remembered (``remembered``) under a digest of every byte they read (the descriptor, the Table
-Schemas and the data files), their own version, this module and, for the Pandera schemas whose
-rules know the date, the day: the same files are not checked again by the same validator.
+Schemas and the data files), every installed distribution's version, the source of this package
+and, for the Pandera schemas whose rules know the date, the day: the same files are not checked
+again by the same validator in the same environment.
 """
 
 from __future__ import annotations
@@ -135,11 +136,10 @@ def validate_all(root: str | Path, today: dt.date | None = None, engine_report=N
     """All three validators on the package at ``root``, engine first; the stock validators'
     results are remembered for the same files."""
     root = Path(root)
-    files = _files_digest(root)
     day = (today or dt.date.today()).isoformat()
     return [run_engine(root, today, engine_report, engine_seconds),
-            _remembered(FRICTIONLESS, files, "", lambda: run_frictionless(root)),
-            _remembered(PANDERA, files, day, lambda: run_pandera(root, today))]
+            _remembered(FRICTIONLESS, root, "", lambda: run_frictionless(root)),
+            _remembered(PANDERA, root, day, lambda: run_pandera(root, today))]
 
 
 KIND = "validator-results"  # the folder of remembered results
@@ -147,30 +147,47 @@ KIND = "validator-results"  # the folder of remembered results
 
 def _files_digest(root: Path) -> str | None:
     """A digest of every byte the validators read: the descriptor, each Table Schema and each data
-    file (None when the package cannot be read: then nothing is remembered)."""
+    file, read in pieces (None when the package cannot be read: then nothing is remembered)."""
     from .package import PackageError, load_package
 
     try:
         package = load_package(root)
-        data = [r.path.read_bytes() for r in package.resources]
+        data = [remembered.file_digest(r.path) for r in package.resources]
     except (PackageError, OSError):
         return None
     return remembered.digest(json.dumps(package.descriptor, sort_keys=True),
                              *(json.dumps(r.schema, sort_keys=True) for r in package.resources), *data)
 
 
-def _remembered(name: str, files: str | None, day: str, run) -> ValidatorResult:
+def _environment() -> str:
+    """What a stock validator's verdict depends on besides the files: every installed distribution
+    and its version (the validator's dependencies among them) and the source of this package (its
+    Pandera schemas and rules)."""
+    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    return remembered.digest(*installed, remembered.package_source())
+
+
+def _is_result(kept) -> bool:
+    types = {"name": str, "version": str, "valid": bool, "seconds": (int, float), "problems": list,
+             "remembered": bool}
+    return (isinstance(kept, dict) and set(kept) == {f.name for f in fields(ValidatorResult)}
+            and all(isinstance(kept[k], t) for k, t in types.items())
+            and not isinstance(kept["seconds"], bool) and all(isinstance(p, str) for p in kept["problems"]))
+
+
+def _remembered(name: str, root: Path, day: str, run) -> ValidatorResult:
+    """The validator's result, remembered under the files, the environment and ``day``: the verdict
+    is kept only when the files read the same after the run as before it."""
     version = _version(name)
-    if files is None or version == "not installed":
+    files = _files_digest(root) if version != "not installed" else None
+    if files is None:
         return run()
-    key = remembered.digest(name, version, __version__, remembered.source_of(__file__), files, day)
+    key = remembered.digest(name, version, __version__, _environment(), files, day)
     kept = remembered.recall(KIND, key)
-    if (isinstance(kept, dict) and set(kept) == {f.name for f in fields(ValidatorResult)}
-            and isinstance(kept["valid"], bool) and isinstance(kept["problems"], list)
-            and all(isinstance(p, str) for p in kept["problems"])):
+    if _is_result(kept):
         return ValidatorResult(**{**kept, "remembered": True})
     result = run()
-    if result.version != "not installed":
+    if result.version != "not installed" and _files_digest(root) == files:
         remembered.keep(KIND, key, asdict(result))
     return result
 

@@ -27,7 +27,7 @@ from .report import Problem
 
 PACKAGE_FILE = "datapackage.json"
 NAME_PATTERN = re.compile(r"[a-z0-9._-]+")  # the Data Package rule for names (without "/")
-RESERVED_FIELDS = ("_row", "_bad", "_rid")  # columns the engine adds beside a table's own
+RESERVED_FIELDS = ("_row", "_bad", "_rid", "rowid")  # columns the engine adds or reads beside a table's own
 SUPPORTED_TYPES = ("string", "integer", "number", "date", "datetime", "boolean", "year")
 OTHER_TYPES = ("object", "array", "list", "time", "yearmonth", "duration", "geopoint", "geojson", "any")
 BOUNDED_TYPES = ("integer", "number", "date", "datetime", "year", "time", "yearmonth", "duration")
@@ -295,9 +295,12 @@ def check_schema(c: Checker, schema, file: str, prefix: str = "") -> None:
             continue
         if name in names:
             c.add(file, f"{where}.name", f"the field name {_show(name)} is used more than once")
-        if name in RESERVED_FIELDS or "\0" in name:
+        elif name.lower() in {n.lower() for n in names}:  # SQL reads names in any case as one
+            c.add(file, f"{where}.name", f"the field name {_show(name)} differs from another only in case, "
+                  "which SQL reads as the same name")
+        if name.lower() in RESERVED_FIELDS or "\0" in name:
             c.add(file, f"{where}.name", f"the field name {_show(name)} is reserved by this project's engine "
-                  f"({', '.join(RESERVED_FIELDS)})")
+                  f"({', '.join(RESERVED_FIELDS)}, in any case)")
         names.append(name)
         _check_field(c, file, where, fd)
     if not all(isinstance(fd, dict) and isinstance(fd.get("name"), str) for fd in fields):

@@ -29,26 +29,40 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+def file_digest(path: Path) -> bytes:
+    """The SHA-256 of a file's bytes, read in pieces."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.digest()
+
+
+def package_source() -> str:
+    """A digest of every Python file of this package (results depend on its code)."""
+    here = Path(__file__).parent
+    return digest(*(part for p in sorted(here.rglob("*.py"))
+                    for part in (p.relative_to(here).as_posix(), p.read_bytes())))
+
+
 def recall(kind: str, key: str):
     """The value kept under ``key``, or None."""
     try:
         return json.loads((folder(kind) / f"{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
 
 
 def keep(kind: str, key: str, value) -> None:
     """Keep ``value`` (JSON) under ``key``, written whole or not at all."""
     path = folder(kind) / f"{key}.json"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
         tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
-        pass
-
-
-def source_of(module_file: str) -> str:
-    """The text of a module (its results depend on it)."""
-    return Path(module_file).read_text(encoding="utf-8")
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
