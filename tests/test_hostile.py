@@ -87,6 +87,8 @@ def test_field_names_with_quotes_and_sql_are_only_ever_identifiers(tmp_path):
     ({"fields": [{"name": "_ROW"}]}, "fields[0].name", "reserved"),
     ({"fields": [{"name": "RowId"}]}, "fields[0].name", "reserved"),
     ({"fields": [{"name": "Name"}, {"name": "name"}]}, "fields[1].name", "differs from another only in case"),
+    ({"fields": [{"name": "a"}, {"name": "b"}], "uniqueKeys": [["a", "b"]]}, "uniqueKeys",
+     "uniqueKeys are not implemented by this project (they would not be checked)"),
 ])
 def test_schema_problems_are_located_and_refused_before_data(tmp_path, schema, where, words):
     problems = found(package(tmp_path, b"\xff\xfe not even utf-8", schema=schema))

@@ -314,6 +314,8 @@ def check_schema(c: Checker, schema, file: str, prefix: str = "") -> None:
         else:
             for j, key in enumerate(unique_keys):
                 _names(c, file, at(f"uniqueKeys[{j}]"), key, names)
+            c.add(file, at("uniqueKeys"), "uniqueKeys are not implemented by this project (they would not be "
+                  "checked): give a single field the constraint \"unique\", or leave them out")
     match = schema.get("fieldsMatch", "exact")
     if match != "exact":
         c.add(file, at("fieldsMatch"), f"{_show(match)} is not read by this project: only \"exact\" (the default)")
