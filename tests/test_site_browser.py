@@ -107,6 +107,14 @@ class Watched:
 
 @pytest.fixture
 def watched(browser, server):
+    w = Watched(browser, server, weigh=False)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def weighed(browser, server):
+    """A watched page that also records the size of every response."""
     w = Watched(browser, server)
     yield w
     w.close()
@@ -139,7 +147,8 @@ def test_pages_of_every_kind_load_without_errors_or_outside_requests(browser, se
         w.close()
 
 
-def test_first_render_and_weight(watched):
+def test_first_render_and_weight(weighed):
+    watched = weighed
     for path in ("index.html", "map.html", "parties/zhejiang.html"):
         page = watched.goto(path)
         fcp = page.evaluate("""() => new Promise(resolve => {
