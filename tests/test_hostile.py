@@ -142,7 +142,12 @@ def test_rows_after_a_cell_that_spans_lines_are_reported_at_their_line(tmp_path,
         't.csv, row 8, column "id": "2" repeats the primary key of row 4 [primary-key]']
 
 
-def test_cells_longer_than_python_csv_default_keep_rows_at_their_line(tmp_path):
+@pytest.mark.parametrize("large", [False, True])  # True: read in one pass, then again with its row numbers
+def test_cells_longer_than_python_csv_default_keep_rows_at_their_line(tmp_path, monkeypatch, large):
+    import xinjiang_pairing.engine as engine
+
+    if large:
+        monkeypatch.setattr(engine, "EXACT_BYTES", 0)
     schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "txt", "type": "string"},
                          {"name": "n", "type": "integer", "constraints": {"maximum": 10}}]}
     text = 'id,txt,n\n1,"a\nb' + "x" * 140_000 + '",1\n2,x,11\n'

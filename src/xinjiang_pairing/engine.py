@@ -11,8 +11,9 @@ header = 1: the row's number, unless a quoted cell before it spans lines).
 Row numbers: DuckDB keeps the order of the file when it copies a CSV as it is, but not always when
 the same statement converts the cells (at a million rows it may reorder them). So a table of up to
 ``EXACT_BYTES`` is numbered by the reader itself (``WITH ORDINALITY``) before its cells are
-converted; a larger one is read in one pass without numbers (faster), and read again the first way
-as soon as one of its cells fails. If a later
+converted; a larger one is read in one pass without numbers (faster), and as soon as one of its
+cells fails, read again through a text copy (kept in file order) that is then converted with its
+row numbers (numbering in the reader would convert it on one thread). If a later
 check (a key, a foreign key, a rule) fails on a table read in one pass, the package is checked again
 with every table read the first way, so that every problem has its true row.
 """
@@ -256,10 +257,18 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
             con.execute(f"DROP TABLE IF EXISTS temp.{ident(schema_sql.internal_name(kind, resource))}")
     read.add(resource.name)
     try:
-        if exact:  # the reader numbers the records it passes on, in file order (1 = the first after the header)
+        if exact and resource.path.stat().st_size <= EXACT_BYTES:
+            # the reader numbers the records it passes on, in file order (1 = the first after the header)
             names = ", ".join([*(ident(f.name) for f in resource.fields), ROW])
             source = f"{schema_sql.read_csv_sql(resource)} WITH ORDINALITY AS _src({names})"
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {ROW} + 1 AS {ROW}, {select} FROM {source}")
+        elif exact:  # a large table read again for its row numbers: numbering in the reader converts
+            # on one thread, so the text is copied as it is first (in file order), then converted
+            text = ident(f"text_{resource.name}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT * FROM {schema_sql.read_csv_sql(resource)}")
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 2 AS {ROW}, {select} FROM {text}")
+            con.execute(f"DROP TABLE {text}")
+        if exact:
             lines = scan.record_lines() if scan is not None else None  # the scan ran beside the read
             if lines is not None:  # a quoted cell spans lines: record n begins on line lines[n]
                 con.execute(f"UPDATE {table} SET {ROW} = coalesce(list_extract($lines, CAST({ROW} AS INTEGER)), "
