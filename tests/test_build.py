@@ -261,8 +261,8 @@ def test_tables_read_in_one_pass_report_true_rows(tmp_path, monkeypatch):
     monkeypatch.setattr(e, "EXACT_BYTES", 0)  # every table counts as large
     loads = []
     real_load = e.load
-    monkeypatch.setattr(e, "load", lambda con, res, into, exact, scan: loads.append(exact) or real_load(
-        con, res, into, exact, scan))
+    monkeypatch.setattr(e, "load", lambda con, res, into, exact, scan, again=False: loads.append(exact) or real_load(
+        con, res, into, exact, scan, again))
     assert validate_package(pkg, today=TODAY, descriptor=False).sorted() == exact.sorted()
     assert {p.row for p in exact.problems if p.file == "data/funding.csv"} == set(expected_faults(400, 0.05))
     # one pass; the table with failing cells (funding) again exactly, at once, and nothing else

@@ -58,3 +58,22 @@ def test_an_unchanged_descriptor_is_not_checked_again(pkg, monkeypatch, tmp_path
     descriptor = pkg.root / "datapackage.json"
     descriptor.write_text(descriptor.read_text().replace('"contributors": "nobody"', '"contributors": "someone"'))
     assert d.remembered_check(load_package(pkg.root)) == []  # changed: checked again
+
+
+def test_a_damaged_remembered_check_is_not_used(pkg, monkeypatch, tmp_path):
+    import json
+
+    import xinjiang_pairing.descriptor as d
+    from xinjiang_pairing import remembered
+
+    monkeypatch.setenv("XINJIANG_PAIRING_CACHE", str(tmp_path))
+    break_contributors(pkg)
+    first = d.remembered_check(load_package(pkg.root))
+    [record] = remembered.folder(d.KIND).iterdir()
+    kept = json.loads(record.read_text(encoding="utf-8"))
+    monkeypatch.setattr(d, "validate_descriptor", lambda package: [])  # what a check run now gives
+    for damaged in ([{**kept[0], "row": "x"}], [{**kept[0], "row": True}], [{**kept[0], "extra": 1}], {"a": 1}):
+        record.write_text(json.dumps(damaged), encoding="utf-8")
+        assert d.remembered_check(load_package(pkg.root)) == []  # checked again, not read back
+    record.write_text(json.dumps(kept), encoding="utf-8")
+    assert d.remembered_check(load_package(pkg.root)) == first

@@ -14,6 +14,10 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XINJIANG_PAIRING_CACHE", str(tmp_path / "cache"))
 
 
+def remembered_run(root, day, run):
+    return gate._remembered(gate.FRICTIONLESS, root, day, gate._environment(), run)
+
+
 def counting(valid: bool = True, during=None):
     calls = []
 
@@ -28,40 +32,41 @@ def counting(valid: bool = True, during=None):
 
 def test_a_verdict_is_reused_for_the_same_files_day_and_code_only(pkg, tmp_path, monkeypatch):
     run, calls = counting(valid=False)
-    first = gate._remembered(gate.FRICTIONLESS, pkg.root, "2026-11-30", run)
-    again = gate._remembered(gate.FRICTIONLESS, pkg.root, "2026-11-30", run)
+    first = remembered_run(pkg.root, "2026-11-30", run)
+    again = remembered_run(pkg.root, "2026-11-30", run)
     assert (first.remembered, again.remembered, len(calls)) == (False, True, 1)
     assert (again.valid, again.problems, again.seconds) == (first.valid, first.problems, first.seconds)
-    assert not gate._remembered(gate.FRICTIONLESS, pkg.root, "2026-12-01", run).remembered  # another day
+    assert not remembered_run(pkg.root, "2026-12-01", run).remembered  # another day
     pkg.edit("parties", {"party_id": "shaoxing"}, name_en="Shaoxing, edited")  # other bytes
-    assert not gate._remembered(gate.FRICTIONLESS, pkg.root, "2026-11-30", run).remembered
+    assert not remembered_run(pkg.root, "2026-11-30", run).remembered
     monkeypatch.setattr(remembered, "package_source", lambda: "other code")  # the project's code changed
-    assert not gate._remembered(gate.FRICTIONLESS, pkg.root, "2026-11-30", run).remembered
+    assert not remembered_run(pkg.root, "2026-11-30", run).remembered
     assert len(calls) == 4
     nothing = tmp_path / "nothing"  # a package that cannot be read: run every time, never kept
     nothing.mkdir()
     for _ in range(2):
-        assert not gate._remembered(gate.FRICTIONLESS, nothing, "", run).remembered
+        assert not remembered_run(nothing, "", run).remembered
     assert len(calls) == 6
 
 
 def test_a_verdict_on_files_that_changed_during_the_run_is_not_kept(pkg):
     run, calls = counting(during=lambda: pkg.edit("parties", {"party_id": "shaoxing"}, name_en="Changed"))
-    gate._remembered(gate.FRICTIONLESS, pkg.root, "", run)
+    remembered_run(pkg.root, "", run)
     assert not remembered.folder(gate.KIND).exists() or not any(remembered.folder(gate.KIND).iterdir())
 
 
 def test_a_damaged_record_is_not_trusted(pkg):
     run, calls = counting()
-    gate._remembered(gate.FRICTIONLESS, pkg.root, "", run)
+    remembered_run(pkg.root, "", run)
     [record] = remembered.folder(gate.KIND).iterdir()
     kept = json.loads(record.read_text(encoding="utf-8"))
     damaged = [{**kept, "valid": "yes"}, {**kept, "problems": "none"}, {**kept, "problems": [1]},
                {**kept, "seconds": None}, {**kept, "seconds": True}, {**kept, "name": 1}, {**kept, "extra": 1},
-               {k: v for k, v in kept.items() if k != "problems"}, [kept], "{", "[" * 100000]
+               {**kept, "seconds": "1.5"}, {k: v for k, v in kept.items() if k != "problems"}, [kept], "{",
+               "[" * 100000]
     for record_text in damaged:
         record.write_text(record_text if isinstance(record_text, str) else json.dumps(record_text),
                           encoding="utf-8")
-        result = gate._remembered(gate.FRICTIONLESS, pkg.root, "", run)
+        result = remembered_run(pkg.root, "", run)
         assert (result.remembered, result.valid) == (False, True)
     assert len(calls) == 1 + len(damaged)

@@ -86,7 +86,8 @@ def test_field_names_with_quotes_and_sql_are_only_ever_identifiers(tmp_path):
     ({"fields": [{"name": "_row"}]}, "fields[0].name", "reserved"),
     ({"fields": [{"name": "_ROW"}]}, "fields[0].name", "reserved"),
     ({"fields": [{"name": "RowId"}]}, "fields[0].name", "reserved"),
-    ({"fields": [{"name": "Name"}, {"name": "name"}]}, "fields[1].name", "differs from another only in case"),
+    ({"fields": [{"name": "Name"}, {"name": "name"}]}, "fields[1].name",
+     'the field name "name" differs from "Name" only in case, and SQL reads the two as one name'),
     ({"fields": [{"name": "a"}, {"name": "b"}], "uniqueKeys": [["a", "b"]]}, "uniqueKeys",
      "uniqueKeys are not implemented by this project (they would not be checked)"),
 ])

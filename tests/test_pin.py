@@ -15,7 +15,7 @@ from importlib.metadata import distribution
 from pathlib import Path
 
 import pytest
-from test_wheel import copy_project
+from test_wheel import copy_project, fresh_venv
 
 import xinjiang_pairing
 from xinjiang_pairing.build import build
@@ -72,14 +72,6 @@ def served(tmp_path_factory, root):
 class Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
-
-
-def fresh_venv(path: Path) -> Path:
-    """A new virtual environment with nothing installed (pip runs from outside it: see ``pip_install``;
-    installing pip into each one would take seconds)."""
-    base = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run([base, "-m", "venv", "--without-pip", str(path)], check=True)
-    return path / "bin" / "python"
 
 
 def pip_install(python: Path, url: str, requirement: str) -> subprocess.CompletedProcess:

@@ -36,6 +36,14 @@ def copy_project(root: Path, path: Path) -> Path:
     return path
 
 
+def fresh_venv(path: Path) -> Path:
+    """A new virtual environment with nothing installed (pip runs from outside it, with --python;
+    installing pip into each one would take seconds)."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(path)], check=True)
+    return path / "bin" / "python"
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, root):
     return copy_project(root, tmp_path_factory.mktemp("wheel") / "project")
@@ -63,9 +71,7 @@ def test_installed_wheel_serves_its_version(project, tmp_path):
             "xinjiang_pairing/data/data/funding.csv", "xinjiang_pairing/data/schemas/funding.json"} <= names
 
     venv = tmp_path / "venv"
-    base = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    python = fresh_venv(venv)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-index", "--no-deps",
                     "--disable-pip-version-check", str(wheel)], check=True)
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],

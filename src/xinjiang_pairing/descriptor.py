@@ -4,8 +4,8 @@ profiles, by Frictionless, plus the properties this project requires of every re
 Frictionless takes most of a second to import and check, more than the data checks of the real
 dataset, so ``remembered_check`` keeps each result in the user's cache folder (or
 ``XINJIANG_PAIRING_CACHE``), keyed by the descriptor, every Table Schema, the installed
-Frictionless and the source of this package: an unchanged descriptor is not checked again. The engine runs the check
-in a thread beside the data checks (``engine.DescriptorCheck``).
+Frictionless and the source of this package: an unchanged descriptor is not checked again. The
+engine runs the check in a thread beside the data checks (``engine.DescriptorCheck``).
 """
 
 from __future__ import annotations
@@ -71,10 +71,10 @@ def remembered_check(package: Package) -> list[Problem]:
     """``validate_descriptor``, or its remembered result for the same descriptor and schemas."""
     key = _key(package)
     kept = remembered.recall(KIND, key)
-    try:
-        return [Problem(**p) for p in kept]
-    except TypeError:  # nothing kept, or not a list of problems
-        pass
+    if isinstance(kept, list):
+        problems = [remembered.as_instance(Problem, p) for p in kept]
+        if None not in problems:
+            return problems
     problems = validate_descriptor(package)
     remembered.keep(KIND, key, [asdict(p) for p in problems])
     return problems

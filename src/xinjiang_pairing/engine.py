@@ -36,7 +36,7 @@ from .sql import ident, lit
 
 BAD = "_bad"  # the column holding the texts of a row with a failing cell, as a list
 ROW = "_row"  # the line of the file where the row begins (header = 1)
-EXACT_BYTES = 16 * 1024 * 1024  # tables of up to this size are read in two steps, with their row numbers
+EXACT_BYTES = 16 * 1024 * 1024  # tables of up to this size are read with their row numbers at once
 SCAN_CHUNK = 8 * 1024 * 1024  # the line scan reads a file in pieces of this size
 MEMORY_LIMIT = os.environ.get("XINJIANG_PAIRING_MEMORY_LIMIT", "700MB")
 REJECT_RULES = {
@@ -235,27 +235,23 @@ def _long_cells() -> None:
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 
-_read_before: dict[int, set[str]] = {}  # the tables read on each connection (by id), whose rejects are kept
-
-
-def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None = None
+def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None = None, again: bool = False
          ) -> tuple[list[Problem], int, int, list[str]]:
     """Read the CSV into the typed table ``<into>._load_<name>``, with the text of each row that has
-    a failing cell in ``_bad``; with ``exact``, with the row numbers in ``_row`` (numbered by the reader):
-    the line of the file where the row begins (from the ``scan`` of the file, when a quoted cell
-    spans lines). Returns the malformed lines as problems, the rows read, the rows with a failing
-    cell, and the checks of whole rows that the same count finds needed: the queries for blank rows
-    and repeated keys (tagged, see ``tagged``), run only where a row breaks them."""
+    a failing cell in ``_bad``; with ``exact``, with the row numbers in ``_row``: the line of the file
+    where the row begins (from the ``scan`` of the file, when a quoted cell spans lines). ``again``:
+    the table was read before on this connection. Returns the malformed lines as problems, the rows
+    read, the rows with a failing cell, and the checks of whole rows that the same count finds
+    needed: the queries for blank rows and repeated keys (tagged, see ``tagged``), run only where a
+    row breaks them."""
     rel = resource.rel_path
     table = f"{into}.{ident(loaded_table(resource))}"
     raw = "[" + ", ".join(ident(f.name) for f in resource.fields) + "]"
     select = (f"{schema_sql.typed_columns(resource)}, "
               f"CASE WHEN {schema_sql.cell_failure_filter(resource)} THEN {raw} END AS {BAD}")
-    read = _read_before.setdefault(id(con), set())
-    if resource.name in read:  # DuckDB adds to them: a second read must not see the first's
+    if again:  # read before on this connection: DuckDB would add to the first read's malformed lines
         for kind in ("rejects", "rejscan"):
             con.execute(f"DROP TABLE IF EXISTS temp.{ident(schema_sql.internal_name(kind, resource))}")
-    read.add(resource.name)
     try:
         if exact and resource.path.stat().st_size <= EXACT_BYTES:
             # the reader numbers the records it passes on, in file order (1 = the first after the header)
@@ -382,13 +378,14 @@ def check(con, package: Package, into: str = "main", today: dt.date | None = Non
     large = {r.rel_path for r in package.resources if r.path.is_file() and r.path.stat().st_size > EXACT_BYTES}
     report = _check(con, package, into, today, large)  # a large table with a failing cell leaves ``large``
     if any(p.row and p.file in large for p in report.problems):  # a row number may be off: again, exactly
-        report = _check(con, package, into, today, set())
+        report = _check(con, package, into, today, set(), again=True)
     return report
 
 
-def _check(con, package: Package, into: str, today: dt.date | None, large: set[str]) -> Report:
+def _check(con, package: Package, into: str, today: dt.date | None, large: set[str], again: bool = False
+           ) -> Report:
     """Every check, the tables of ``large`` read in one pass (those read again exactly, because a
-    cell fails, are taken out of it)."""
+    cell fails, are taken out of it); ``again``: every table was read before on this connection."""
     report = Report()
     loaded: list[Resource] = []
     failing: list[Resource] = []  # loaded tables with a row that has a failing cell
@@ -400,10 +397,11 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
             report.extend(header)
             continue
         scan = LineScan(res)
-        problems, report.rows_checked[res.name], bad, needed = load(con, res, into, res.rel_path not in large, scan)
+        problems, report.rows_checked[res.name], bad, needed = load(con, res, into, res.rel_path not in large, scan,
+                                                                    again)
         if bad and res.rel_path in large:  # failing cells are reported with their rows: read it again, exactly
             large.discard(res.rel_path)
-            problems, report.rows_checked[res.name], bad, needed = load(con, res, into, True, scan)
+            problems, report.rows_checked[res.name], bad, needed = load(con, res, into, True, scan, again=True)
         problems += scan.problems(report.rows_checked[res.name] + 1)
         report.extend(sorted(set(problems)))
         if problems:  # row numbers of later checks would be off: fix the file first

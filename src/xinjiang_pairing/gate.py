@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -137,9 +137,10 @@ def validate_all(root: str | Path, today: dt.date | None = None, engine_report=N
     results are remembered for the same files."""
     root = Path(root)
     day = (today or dt.date.today()).isoformat()
+    environment = _environment()
     return [run_engine(root, today, engine_report, engine_seconds),
-            _remembered(FRICTIONLESS, root, "", lambda: run_frictionless(root)),
-            _remembered(PANDERA, root, day, lambda: run_pandera(root, today))]
+            _remembered(FRICTIONLESS, root, "", environment, lambda: run_frictionless(root)),
+            _remembered(PANDERA, root, day, environment, lambda: run_pandera(root, today))]
 
 
 KIND = "validator-results"  # the folder of remembered results
@@ -167,25 +168,18 @@ def _environment() -> str:
     return remembered.digest(*installed, remembered.package_source())
 
 
-def _is_result(kept) -> bool:
-    types = {"name": str, "version": str, "valid": bool, "seconds": (int, float), "problems": list,
-             "remembered": bool}
-    return (isinstance(kept, dict) and set(kept) == {f.name for f in fields(ValidatorResult)}
-            and all(isinstance(kept[k], t) for k, t in types.items())
-            and not isinstance(kept["seconds"], bool) and all(isinstance(p, str) for p in kept["problems"]))
-
-
-def _remembered(name: str, root: Path, day: str, run) -> ValidatorResult:
-    """The validator's result, remembered under the files, the environment and ``day``: the verdict
-    is kept only when the files read the same after the run as before it."""
+def _remembered(name: str, root: Path, day: str, environment: str, run) -> ValidatorResult:
+    """The validator's result, remembered under the files, the ``environment`` and ``day``: the
+    verdict is kept only when the files read the same after the run as before it."""
     version = _version(name)
     files = _files_digest(root) if version != "not installed" else None
     if files is None:
         return run()
-    key = remembered.digest(name, version, __version__, _environment(), files, day)
-    kept = remembered.recall(KIND, key)
-    if _is_result(kept):
-        return ValidatorResult(**{**kept, "remembered": True})
+    key = remembered.digest(name, version, __version__, environment, files, day)
+    kept = remembered.as_instance(ValidatorResult, remembered.recall(KIND, key))
+    if kept is not None:
+        kept.remembered = True
+        return kept
     result = run()
     if result.version != "not installed" and _files_digest(root) == files:
         remembered.keep(KIND, key, asdict(result))

@@ -295,9 +295,9 @@ def check_schema(c: Checker, schema, file: str, prefix: str = "") -> None:
             continue
         if name in names:
             c.add(file, f"{where}.name", f"the field name {_show(name)} is used more than once")
-        elif name.lower() in {n.lower() for n in names}:  # SQL reads names in any case as one
-            c.add(file, f"{where}.name", f"the field name {_show(name)} differs from another only in case, "
-                  "which SQL reads as the same name")
+        elif name.lower() in (lower := {n.lower(): n for n in names}):  # SQL reads names in any case as one
+            c.add(file, f"{where}.name", f"the field name {_show(name)} differs from {_show(lower[name.lower()])} "
+                  "only in case, and SQL reads the two as one name")
         if name.lower() in RESERVED_FIELDS or "\0" in name:
             c.add(file, f"{where}.name", f"the field name {_show(name)} is reserved by this project's engine "
                   f"({', '.join(RESERVED_FIELDS)}, in any case)")

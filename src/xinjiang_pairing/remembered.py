@@ -5,9 +5,12 @@ written is no error: the work is done again."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import types
+import typing
 from pathlib import Path
 
 from . import CACHE_ENV
@@ -51,6 +54,29 @@ def recall(kind: str, key: str):
         return json.loads((folder(kind) / f"{key}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return None
+
+
+def as_instance(cls, value):
+    """A kept value (a JSON object) as an instance of the dataclass ``cls``, or None unless it has
+    exactly the class's fields, each of the type the class declares: a damaged record is not used."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    if not isinstance(value, dict) or set(value) != names or not all(_is_a(value[n], hints[n]) for n in names):
+        return None
+    return cls(**value)
+
+
+def _is_a(value, hint) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        return any(_is_a(value, h) for h in typing.get_args(hint))
+    if origin is list:
+        return isinstance(value, list) and all(_is_a(v, typing.get_args(hint)[0]) for v in value)
+    if hint is type(None):
+        return value is None
+    if isinstance(value, bool) and hint is not bool:  # JSON true is not a number
+        return False
+    return isinstance(value, (int, float) if hint is float else hint)
 
 
 def keep(kind: str, key: str, value) -> None:
