@@ -72,9 +72,11 @@ def browser():
 class Watched:
     """A page that records console errors and requests leaving the site."""
 
-    def __init__(self, browser, base: str, viewport=DESKTOP, weigh: bool = True):
+    def __init__(self, browser, base: str, viewport=DESKTOP, weigh: bool = True, init_script: Path | None = None):
         self.base = base
         self.context = browser.new_context(viewport=viewport, accept_downloads=True)
+        if init_script:  # run in every page before its own scripts (compiled once, not per page)
+            self.context.add_init_script(path=str(init_script))
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.outside: list[str] = []
@@ -262,11 +264,10 @@ def test_no_serious_accessibility_violation(browser, server):
     if not axe.is_file():
         pytest.exit(f"the accessibility check needs axe-core: run npm ci in {ROOT}", returncode=3)
     serious = []
-    watched = Watched(browser, server, weigh=False)
+    watched = Watched(browser, server, weigh=False, init_script=axe)
     try:
         for path in AXE_PAGES:
             page = watched.goto(path)
-            page.add_script_tag(path=str(axe))
             found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
             serious += [(path, v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
                         for v in found if v["impact"] in ("serious", "critical")]

@@ -4,7 +4,8 @@ data (structure, cells, keys, foreign keys, rules), collecting every problem int
 Each CSV is read once, as text, into a typed table of the schema ``into`` (in memory for
 ``validate``, the new file for ``build``): every cell converted to its type, and, for a row with
 any failing cell, its text kept aside in the column ``_bad`` so that each failing cell can be
-reported with its value. Keys, foreign keys and rules then run on the typed tables, each through
+reported with its value. Tables are read two at a time (``lanes``; large ones one after the
+other). Keys, foreign keys and rules then run on the typed tables, each through
 its ``typed_relation`` (typed columns and ``_row``, the line of the file where the row begins,
 header = 1: the row's number, unless a quoted cell before it spans lines).
 
@@ -30,6 +31,7 @@ import threading
 from pathlib import Path
 
 from . import rules, schema_sql
+from .lanes import run_lanes
 from .package import Package, Resource
 from .report import Problem, Report, package_problem
 from .sql import ident, lit
@@ -287,15 +289,20 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
             found = len(records[0]) if records else 0
             words = f"the row has {found} cells, the header has {len(resource.fields)}"
         problems.append(Problem(rel, lines.get(offset, int(line)), "", rule, words))
-    row = "" if exact else f"rowid + 2 AS {ROW}, "
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {schema_sql.typed_view(resource)} AS "
-                f"SELECT {row}* EXCLUDE ({BAD}) FROM {table}")
     checks = [(f"count(*) FILTER (WHERE {_blank(resource)})", _blank_rows_sql(resource, into, exact)),
               *schema_sql.key_check_sql(resource, typed_relation(resource, into, exact))]
     rows, bad, *found = con.execute(
         f"SELECT count(*), count({BAD}), {', '.join(gate for gate, _ in checks)} FROM {table}").fetchone()
     needed = [query for n, (_, query) in zip(found, checks, strict=True) if n]
     return problems, rows + len(problems), bad, tagged(resource, needed)
+
+
+def make_view(con, resource: Resource, into: str, exact: bool) -> None:
+    """The view ``typed_<name>`` of a loaded table: its typed columns and ``_row``. Kept in memory
+    (never in the file), and not temporary: the rules read it on connections of their own."""
+    row = "" if exact else f"rowid + 2 AS {ROW}, "
+    con.execute(f"CREATE OR REPLACE VIEW memory.main.{schema_sql.typed_view(resource)} AS "
+                f"SELECT {row}* EXCLUDE ({BAD}) FROM {ident(into)}.{ident(loaded_table(resource))}")
 
 
 def typed_relation(resource: Resource, into: str, exact: bool) -> str:
@@ -382,6 +389,30 @@ def check(con, package: Package, into: str = "main", today: dt.date | None = Non
     return report
 
 
+def _read(con, resource: Resource, into: str, exact: bool, again: bool):
+    """Load one table (``load``), a large one read in one pass again exactly if a cell fails, and
+    add what the line scan finds. Returns the problems, the rows, the rows with a failing cell,
+    the checks of whole rows needed, and whether the table was read exactly."""
+    scan = LineScan(resource)
+    problems, rows, bad, needed = load(con, resource, into, exact, scan, again)
+    if bad and not exact:  # failing cells are reported with their rows: read it again, exactly
+        exact = True
+        problems, rows, bad, needed = load(con, resource, into, True, scan, again=True)
+    return problems + scan.problems(rows + 1), rows, bad, needed, exact
+
+
+def _read_all(con, resources: list[Resource], into: str, large: set[str], again: bool) -> dict[str, tuple]:
+    """``_read`` every table, two at a time (``lanes``). Large tables are read one after the other
+    in one lane, so that two of them never hold memory at once."""
+    big = [r for r in resources if r.rel_path in large]
+    batches = ([big] if big else []) + [[r] for r in resources if r.rel_path not in large]
+
+    def lane(batch: list[Resource]):
+        return lambda cursor: {r.name: _read(cursor, r, into, r.rel_path not in large, again) for r in batch}
+
+    return {name: read for part in run_lanes(con, [lane(b) for b in batches]) for name, read in part.items()}
+
+
 def _check(con, package: Package, into: str, today: dt.date | None, large: set[str], again: bool = False
            ) -> Report:
     """Every check, the tables of ``large`` read in one pass (those read again exactly, because a
@@ -391,21 +422,19 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
     failing: list[Resource] = []  # loaded tables with a row that has a failing cell
     row_checks: list[str] = []  # blank rows and repeated keys, where the load's count found any
     patterns = check_patterns(con, package)
+    headers = {res.name: check_header(res) or patterns.get(res.name) for res in package.resources}
+    reads = _read_all(con, [r for r in package.resources if not headers[r.name]], into, large, again)
     for res in package.resources:
-        header = check_header(res) or patterns.get(res.name)
-        if header:
-            report.extend(header)
+        if headers[res.name]:
+            report.extend(headers[res.name])
             continue
-        scan = LineScan(res)
-        problems, report.rows_checked[res.name], bad, needed = load(con, res, into, res.rel_path not in large, scan,
-                                                                    again)
-        if bad and res.rel_path in large:  # failing cells are reported with their rows: read it again, exactly
+        problems, report.rows_checked[res.name], bad, needed, exact = reads[res.name]
+        if exact:  # read again exactly, because a cell fails (or never read in one pass)
             large.discard(res.rel_path)
-            problems, report.rows_checked[res.name], bad, needed = load(con, res, into, True, scan, again=True)
-        problems += scan.problems(report.rows_checked[res.name] + 1)
         report.extend(sorted(set(problems)))
         if problems:  # row numbers of later checks would be off: fix the file first
             continue
+        make_view(con, res, into, exact)
         loaded.append(res)
         row_checks += needed
         if bad:

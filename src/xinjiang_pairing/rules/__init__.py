@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..lanes import run_lanes
 from ..package import Package, Resource
 from ..report import Problem
 from ..sql import ident, lit
@@ -55,6 +56,7 @@ class Rule:
     scope: str  # "generic" or "dataset"
     rows: Callable[[Resource, dt.date], list[RowRule]] | None = None
     table: TableCheck | None = None
+    shares: str = ""  # table rules with the same name here share scratch tables: they run on one connection
 
     def applies_to(self, resource: Resource) -> bool:
         return all("." in n or n in resource.field_names for n in self.needs)
@@ -73,11 +75,13 @@ def register(rule: Rule) -> Rule:
     return rule
 
 
-def table_rule(code: str, title: str, needs: tuple[str, ...] = (), scope: str = "generic"):
+def table_rule(code: str, title: str, needs: tuple[str, ...] = (), scope: str = "generic", shares: str = ""):
     """Register the decorated function as a table rule (its docstring is the description);
-    the name it is bound to becomes the ``Rule``."""
+    the name it is bound to becomes the ``Rule``. Rules that make or read the same ``scratch``
+    tables name one ``shares``."""
     def wrap(fn: TableCheck) -> Rule:
-        return register(Rule(code, title, " ".join((fn.__doc__ or title).split()), needs, scope, table=fn))
+        return register(Rule(code, title, " ".join((fn.__doc__ or title).split()), needs, scope, table=fn,
+                             shares=shares))
     return wrap
 
 
@@ -149,13 +153,13 @@ def _first_pass(rules: list[RowRule]) -> str:
     return " OR ".join(others) or "FALSE"
 
 
-_made: dict[int, set[str]] = {}  # the scratch tables of the run on each connection (by id)
+_made: dict[int, set[str]] = {}  # the scratch tables made on each connection (by id) in this run
 
 
 def scratch(con, name: str) -> tuple[str, bool]:
     """The temporary table ``name`` that several table rules of one run share (made by the first
-    that needs it), quoted, and whether it was made already. ``run_rules`` drops them after the
-    run."""
+    that needs it: rules that share one name the same ``shares``, and run on one connection),
+    quoted, and whether it was made already. It goes with the connection."""
     table = SCRATCH + name
     made = _made.setdefault(id(con), set())
     exists = table in made
@@ -163,24 +167,32 @@ def scratch(con, name: str) -> tuple[str, bool]:
     return ident(table), exists
 
 
-def _drop_scratch(con) -> None:
-    for table in _made.pop(id(con), ()):
-        con.execute(f"DROP TABLE IF EXISTS temp.{ident(table)}")
-
-
 def run_rules(con, package: Package, staged: dict[str, str], today: dt.date, clean: set = frozenset()
               ) -> list[Problem]:
     """Every row rule and table rule over the ``staged`` tables (name -> the relation of its typed
     columns and ``_row``, the line where the row begins; ``clean``: those whose every cell is
-    known to pass its checks)."""
-    _drop_scratch(con)
-    try:
-        return _run_rules(con, package, staged, today, clean)
-    finally:
-        _drop_scratch(con)
+    known to pass its checks). The row rules and the table rules run two at a time, each on a
+    connection of its own (``con.cursor()``), rules that share scratch tables one after the other
+    on one; the problems come in the order of the registry."""
+    tasks = [lambda c: _row_problems(c, package, staged, today, clean)]
+    tasks += [lambda c, check=rule.table: check(c, package, staged, today) for rule in table_rules()]
+    lanes: dict[object, list[int]] = {}  # tasks that must share a connection, in order
+    for i, rule in enumerate([None, *table_rules()]):
+        lanes.setdefault(rule.shares if rule is not None and rule.shares else i, []).append(i)
+
+    def lane(tasks_of_lane: list[int]):
+        def run(cursor) -> dict[int, list[Problem]]:
+            try:
+                return {i: list(tasks[i](cursor)) for i in tasks_of_lane}
+            finally:
+                _made.pop(id(cursor), None)  # its scratch tables go with the cursor
+        return run
+
+    found = {i: p for part in run_lanes(con, [lane(t) for t in lanes.values()]) for i, p in part.items()}
+    return [p for i in range(len(tasks)) for p in found[i]]
 
 
-def _run_rules(con, package: Package, staged: dict[str, str], today: dt.date, clean: set) -> list[Problem]:
+def _row_problems(con, package: Package, staged: dict[str, str], today: dt.date, clean: set) -> list[Problem]:
     problems: list[Problem] = []
     applying = {res.name: row_rules(res, today, res.name in clean) for res in package.resources if res.name in staged}
     first = {name: _first_pass(rules) for name, rules in applying.items() if rules}
@@ -205,8 +217,6 @@ def _run_rules(con, package: Package, staged: dict[str, str], today: dt.date, cl
         sql = "WITH " + ", ".join(ctes) + "\n" + "\nUNION ALL\n".join(queries)
         for file, row, column, value, message, code in con.execute(sql).fetchall():
             problems.append(Problem(file, int(row), column, code, message, value))
-    for rule in table_rules():
-        problems.extend(rule.table(con, package, staged, today))
     return problems
 
 

@@ -1,0 +1,76 @@
+"""Lanes: work on cursors of one database two at a time, results in order, temporary objects kept
+to their lane, and an error that stops the lanes still running at once."""
+
+import time
+
+import pytest
+
+from xinjiang_pairing import engine
+from xinjiang_pairing.lanes import run_lanes
+
+
+def long_query(cursor):
+    """About a minute of work (bounded, so that a broken interruption fails the test, not hangs it)."""
+    return cursor.execute("SELECT count(*) FROM range(10000000000) a WHERE a.range % 7 = 3").fetchone()
+
+
+def test_results_in_order_each_lane_on_its_own_cursor():
+    con = engine.connect()
+    con.execute("CREATE TABLE shared AS SELECT 41 AS x")
+
+    def lane(n):
+        def run(cursor):
+            cursor.execute(f"CREATE TEMP TABLE mine AS SELECT {n} AS n")  # the same name in every lane
+            time.sleep(0.01 * (5 - n))  # the first lanes finish last
+            return cursor.execute("SELECT n + (SELECT x FROM shared) FROM mine").fetchone()[0]
+        return run
+
+    assert run_lanes(con, [lane(n) for n in range(5)]) == [41, 42, 43, 44, 45]
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'mine'").fetchone()[0] == 0
+
+
+def test_an_error_in_one_lane_interrupts_the_others_and_is_raised():
+    con = engine.connect()
+
+
+    def failing(cursor):
+        time.sleep(0.2)  # the long query is running by now
+        raise ValueError("this lane failed")
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="this lane failed"):
+        run_lanes(con, [long_query, failing])
+    assert time.perf_counter() - start < 10  # the long query alone runs for a minute
+
+
+def test_one_lane_runs_in_this_thread():
+    con = engine.connect()
+    assert run_lanes(con, [lambda cursor: cursor.execute("SELECT 1").fetchone()[0]]) == [1]
+    assert run_lanes(con, []) == []
+
+
+def test_a_signal_in_this_thread_stops_every_lane():
+    """What a build does on SIGTERM: the handler raises in the waiting thread; the lanes' queries
+    are interrupted, so the error comes at once and no lane is left running."""
+    import signal
+    import threading
+
+    class Stopped(Exception):
+        pass
+
+    def handler(signum, frame):
+        raise Stopped
+
+
+    con = engine.connect()
+    before = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        start = time.perf_counter()
+        with pytest.raises(Stopped):
+            run_lanes(con, [long_query, long_query, long_query])
+        assert time.perf_counter() - start < 10
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    assert not [t for t in threading.enumerate() if t.name == "lane"]
