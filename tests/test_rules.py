@@ -2,7 +2,10 @@
 
 from conftest import TODAY, problems
 
-from xinjiang_pairing.rules import dataset, generic, row_rules
+from xinjiang_pairing import engine
+from xinjiang_pairing.package import load_package
+from xinjiang_pairing.report import Problem
+from xinjiang_pairing.rules import RULES, Rule, dataset, generic, row_rules, scratch
 
 
 def test_period_cannot_end_before_it_starts(pkg):
@@ -206,3 +209,41 @@ def test_long_cycles_are_found(pkg):
     assert len(found) == 70
     assert found[0] == (f'data/pairings.csv, row 2, column "parent_pairing_id": following parent_pairing_id '
                         f'from "{ring[0]["pairing_id"]}" leads back to it (a cycle) [{generic.no_cycles}]')
+
+
+def test_rules_that_share_scratch_tables_run_on_one_cursor_for_each_table_apart(monkeypatch):
+    """Table rules run in lanes: a ``per_table`` rule is given one table at a time, rules that name one
+    ``shares`` run one after the other on one cursor (the scratch table the first makes is there
+    for the second), and the problems come in the order of the registry."""
+    seen = []
+
+    def make(con, package, staged, today):
+        (name,) = staged
+        table, exists = scratch(con, f"test_{name}")
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT count(*) AS n FROM {staged[name]}")
+        seen.append(("make", name, id(con), exists))
+        yield Problem(f"data/{name}.csv", 0, "", "test-make", "made")
+
+    def read(con, package, staged, today):
+        (name,) = staged
+        table, exists = scratch(con, f"test_{name}")
+        n = con.execute(f"SELECT n FROM {table}").fetchone()[0]
+        seen.append(("read", name, id(con), exists))
+        yield Problem(f"data/{name}.csv", 0, "", "test-read", f"{n} rows")
+
+    for code, fn in (("test-make", make), ("test-read", read)):
+        monkeypatch.setitem(RULES, code, Rule(code, code, code, ("quote",), "generic", table=fn, shares="test",
+                                              per_table=True))
+    package = load_package()
+    report = engine.check(engine.connect(), package, today=TODAY)
+    found = [p for p in report.problems if p.rule.startswith("test-")]
+    assert len(found) == len(report.problems)  # the package passes every other check
+    quoting = [r.name for r in package.resources if "quote" in r.field_names]
+    counts = report.rows_checked
+    assert [(p.file, p.rule, p.message) for p in found] == (
+        [(f"data/{n}.csv", "test-make", "made") for n in quoting]
+        + [(f"data/{n}.csv", "test-read", f"{counts[n]} rows") for n in quoting])
+    cursors = {name: c for step, name, c, _ in seen if step == "make"}
+    assert sorted(cursors) == sorted(quoting) and len(quoting) > 1
+    assert sorted((step, name, c == cursors[name], exists) for step, name, c, exists in seen) == sorted(
+        [("make", n, True, False) for n in quoting] + [("read", n, True, True) for n in quoting])

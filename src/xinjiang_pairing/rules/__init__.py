@@ -57,6 +57,7 @@ class Rule:
     rows: Callable[[Resource, dt.date], list[RowRule]] | None = None
     table: TableCheck | None = None
     shares: str = ""  # table rules with the same name here share scratch tables: they run on one connection
+    per_table: bool = False  # a table rule that looks at each table alone: it may run on each apart
 
     def applies_to(self, resource: Resource) -> bool:
         return all("." in n or n in resource.field_names for n in self.needs)
@@ -75,13 +76,15 @@ def register(rule: Rule) -> Rule:
     return rule
 
 
-def table_rule(code: str, title: str, needs: tuple[str, ...] = (), scope: str = "generic", shares: str = ""):
+def table_rule(code: str, title: str, needs: tuple[str, ...] = (), scope: str = "generic", shares: str = "",
+               per_table: bool = False):
     """Register the decorated function as a table rule (its docstring is the description);
     the name it is bound to becomes the ``Rule``. Rules that make or read the same ``scratch``
-    tables name one ``shares``."""
+    tables name one ``shares``; ``per_table``: the rule reads each table alone (given one table
+    in ``staged``, it checks that one), so that it can run on the tables apart."""
     def wrap(fn: TableCheck) -> Rule:
         return register(Rule(code, title, " ".join((fn.__doc__ or title).split()), needs, scope, table=fn,
-                             shares=shares))
+                             shares=shares, per_table=per_table))
     return wrap
 
 
@@ -173,12 +176,17 @@ def run_rules(con, package: Package, staged: dict[str, str], today: dt.date, cle
     columns and ``_row``, the line where the row begins; ``clean``: those whose every cell is
     known to pass its checks). The row rules and the table rules run two at a time, each on a
     connection of its own (``con.cursor()``), rules that share scratch tables one after the other
-    on one; the problems come in the order of the registry."""
+    on one (for each table apart, if they are ``per_table``); the problems come in the order of
+    the registry."""
     tasks = [lambda c: _row_problems(c, package, staged, today, clean)]
-    tasks += [lambda c, check=rule.table: check(c, package, staged, today) for rule in table_rules()]
-    lanes: dict[object, list[int]] = {}  # tasks that must share a connection, in order
-    for i, rule in enumerate([None, *table_rules()]):
-        lanes.setdefault(rule.shares if rule is not None and rule.shares else i, []).append(i)
+    lanes: dict[object, list[int]] = {0: [0]}  # tasks that must share a connection, in order
+    for rule in table_rules():
+        parts = ([{n: r} for n, r in staged.items() if rule.applies_to(package.resource(n))] if rule.per_table
+                 else [staged])
+        for part in parts:
+            lane = (rule.shares, *part) if rule.shares else len(tasks)
+            lanes.setdefault(lane, []).append(len(tasks))
+            tasks.append(lambda c, check=rule.table, part=part: check(c, package, part, today))
 
     def lane(tasks_of_lane: list[int]):
         def run(cursor) -> dict[int, list[Problem]]:

@@ -276,7 +276,7 @@ def _quoted_rows(con, res: Resource, relation: str) -> str:
 
 
 @table_rule("quote-has-reported-wording", "as_reported is taken from quote", needs=("as_reported", "quote"),
-            scope="dataset", shares="quotes")
+            scope="dataset", shares="quotes", per_table=True)
 def quote_has_reported_wording(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """The wording of as_reported is taken from quote: split at " ... " (or "…"), each part
     appears in quote (both compared after Unicode NFKC, with quotes made straight, whitespace
@@ -299,7 +299,7 @@ def quote_has_reported_wording(con, package: Package, staged: dict[str, str], to
 
 
 @table_rule("quote-has-reported-numbers", "Every number of as_reported is in quote", needs=("as_reported", "quote"),
-            scope="dataset", shares="quotes")
+            scope="dataset", shares="quotes", per_table=True)
 def quote_has_reported_numbers(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """Every number in as_reported (digits with an optional decimal part, after the same
     normalising) appears as a number in quote."""
@@ -321,7 +321,7 @@ def quote_has_reported_numbers(con, package: Package, staged: dict[str, str], to
 
 
 @table_rule("figure-matches-reported", "Figures are the reported numbers in full units",
-            needs=("as_reported", "quote", "basis"), scope="dataset", shares="quotes")
+            needs=("as_reported", "quote", "basis"), scope="dataset", shares="quotes", per_table=True)
 def figure_matches_reported(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """On a stated row, amount (or value) and amount_usd_reported, where given, equal a figure of
     as_reported in full units, to a relative 10^-9: a number times the unit written right after it
