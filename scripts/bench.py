@@ -204,13 +204,13 @@ def targets(summary: dict[int, dict], real: dict[str, float], one: dict, baselin
         "while the fixed start-up cost is spread over more rows; the cost per row does not grow).",
         "",
         "How `validate` and `build` stay close to the floor: the engine reads each CSV once, and the same pass "
-        "converts every cell to its type and sets aside the text of any row with a failing cell, so a clean "
-        "table costs one pass; tables are read two at a time (large ones one after the other). Keys, foreign "
-        "keys (all in one anti-join) and rules then run on the typed tables, the rules two at a time, each on a "
-        "connection of its own. `build` is `validate` into the new file: once every check passes, the primary keys are added "
-        "(each index built in one go) and the small tables are recreated with every constraint. Foreign keys "
-        "are the exception: DuckDB fills a foreign key's index row by row while inserting, and cannot add one "
-        f"to a table that holds rows, so tables over {FOREIGN_KEY_MAX_ROWS:,} rows keep their foreign keys as "
+        "converts every cell to its type and sets aside the text of any row with a failing cell, so a clean table"
+        " costs one pass; tables are read two at a time (large ones one after the other). Keys, foreign keys (all"
+        " in one anti-join) and rules then run on the typed tables, the rules two at a time, each on a connection"
+        " of its own. `build` is `validate` into the new file: once every check passes, the primary keys are "
+        "added (each index built in one go) and the small tables are recreated with every constraint. Foreign "
+        "keys are the exception: DuckDB fills a foreign key's index row by row while inserting, and cannot add "
+        f"one to a table that holds rows, so tables over {FOREIGN_KEY_MAX_ROWS:,} rows keep their foreign keys as "
         "checked facts listed in `_foreign_keys` rather than as constraints; `build --all-foreign-keys` declares "
         "them anyway, at the cost shown. The descriptor check (Frictionless) runs in a thread beside the data "
         "checks, and its result is remembered for an unchanged descriptor and schemas.",
