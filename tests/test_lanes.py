@@ -73,4 +73,4 @@ def test_a_signal_in_this_thread_stops_every_lane():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, before)
-    assert not [t for t in threading.enumerate() if t.name == "lane"]
+    assert not [t for t in threading.enumerate() if t.name == "lane" and t.is_alive()]

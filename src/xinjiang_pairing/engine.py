@@ -16,7 +16,8 @@ converted; a larger one is read in one pass without numbers (faster), and as soo
 cells fails, read again through a text copy (kept in file order) that is then converted with its
 row numbers (numbering in the reader would convert it on one thread). If a later
 check (a key, a foreign key, a rule) fails on a table read in one pass, the package is checked again
-with every table read the first way, so that every problem has its true row.
+with every table read the first way, so that every problem has its true row. What is read again is
+read in memory (``IN_MEMORY``), also for ``build``: a package with a problem is never written.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .report import Problem, Report, package_problem
 from .sql import ident, lit
 
 BAD = "_bad"  # the column holding the texts of a row with a failing cell, as a list
+IN_MEMORY = "main"  # the schema of the connection's in-memory database
 ROW = "_row"  # the line of the file where the row begins (header = 1)
 EXACT_BYTES = 16 * 1024 * 1024  # tables of up to this size are read with their row numbers at once
 SCAN_CHUNK = 8 * 1024 * 1024  # the line scan reads a file in pieces of this size
@@ -384,21 +386,23 @@ def check(con, package: Package, into: str = "main", today: dt.date | None = Non
     ``rows_checked`` holds the rows of every table read."""
     large = {r.rel_path for r in package.resources if r.path.is_file() and r.path.stat().st_size > EXACT_BYTES}
     report = _check(con, package, into, today, large)  # a large table with a failing cell leaves ``large``
-    if any(p.row and p.file in large for p in report.problems):  # a row number may be off: again, exactly
-        report = _check(con, package, into, today, set(), again=True)
+    if any(p.row and p.file in large for p in report.problems):  # a row number may be off: again, exactly,
+        report = _check(con, package, IN_MEMORY, today, set(), again=True)  # in memory (nothing is written)
     return report
 
 
 def _read(con, resource: Resource, into: str, exact: bool, again: bool):
     """Load one table (``load``), a large one read in one pass again exactly if a cell fails, and
     add what the line scan finds. Returns the problems, the rows, the rows with a failing cell,
-    the checks of whole rows needed, and whether the table was read exactly."""
+    the checks of whole rows needed, and where the table is: (its schema, whether it was read
+    exactly). A table read again is read into memory (``IN_MEMORY``): with a failing cell, it is
+    never written to a file."""
     scan = LineScan(resource)
     problems, rows, bad, needed = load(con, resource, into, exact, scan, again)
     if bad and not exact:  # failing cells are reported with their rows: read it again, exactly
-        exact = True
+        exact, into = True, IN_MEMORY
         problems, rows, bad, needed = load(con, resource, into, True, scan, again=True)
-    return problems + scan.problems(rows + 1), rows, bad, needed, exact
+    return problems + scan.problems(rows + 1), rows, bad, needed, (into, exact)
 
 
 def _read_all(con, resources: list[Resource], into: str, large: set[str], again: bool) -> dict[str, tuple]:
@@ -419,6 +423,7 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
     cell fails, are taken out of it); ``again``: every table was read before on this connection."""
     report = Report()
     loaded: list[Resource] = []
+    located: dict[str, tuple[str, bool]] = {}  # where each loaded table is: (schema, read exactly)
     failing: list[Resource] = []  # loaded tables with a row that has a failing cell
     row_checks: list[str] = []  # blank rows and repeated keys, where the load's count found any
     patterns = check_patterns(con, package)
@@ -428,22 +433,23 @@ def _check(con, package: Package, into: str, today: dt.date | None, large: set[s
         if headers[res.name]:
             report.extend(headers[res.name])
             continue
-        problems, report.rows_checked[res.name], bad, needed, exact = reads[res.name]
+        problems, report.rows_checked[res.name], bad, needed, (where, exact) = reads[res.name]
         if exact:  # read again exactly, because a cell fails (or never read in one pass)
             large.discard(res.rel_path)
         report.extend(sorted(set(problems)))
         if problems:  # row numbers of later checks would be off: fix the file first
             continue
-        make_view(con, res, into, exact)
+        located[res.name] = (where, exact)
+        make_view(con, res, where, exact)
         loaded.append(res)
         row_checks += needed
         if bad:
             failing.append(res)
     # every failing cell, blank row, repeated key and dangling foreign key of every table in one query
-    views = {r.name: typed_relation(r, into, r.rel_path not in large) for r in loaded}
+    views = {r.name: typed_relation(r, *located[r.name]) for r in loaded}
     ctes, queries = [], row_checks
     for res in failing:
-        cte, cells = _cell_checks(res, into, res.rel_path not in large)
+        cte, cells = _cell_checks(res, *located[res.name])
         ctes.append(cte)
         queries += cells
     foreign = schema_sql.foreign_key_sql(package, views)
