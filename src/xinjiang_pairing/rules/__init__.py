@@ -184,8 +184,8 @@ def run_rules(con, package: Package, staged: dict[str, str], today: dt.date, cle
         parts = ([{n: r} for n, r in staged.items() if rule.applies_to(package.resource(n))] if rule.per_table
                  else [staged])
         for part in parts:
-            lane = (rule.shares, *part) if rule.shares else len(tasks)
-            lanes.setdefault(lane, []).append(len(tasks))
+            key = (rule.shares, *part) if rule.shares else len(tasks)
+            lanes.setdefault(key, []).append(len(tasks))
             tasks.append(lambda c, check=rule.table, part=part: check(c, package, part, today))
 
     def lane(tasks_of_lane: list[int]):
