@@ -25,7 +25,7 @@ def test_results_in_order_each_lane_on_its_own_cursor():
             return cursor.execute("SELECT n + (SELECT x FROM shared) FROM mine").fetchone()[0]
         return run
 
-    assert run_lanes(con, [lane(n) for n in range(5)]) == [41, 42, 43, 44, 45]
+    assert run_lanes(con, [[lane(n)] for n in range(5)]) == [[41], [42], [43], [44], [45]]
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'mine'").fetchone()[0] == 0
 
 
@@ -39,14 +39,39 @@ def test_an_error_in_one_lane_interrupts_the_others_and_is_raised():
 
     start = time.perf_counter()
     with pytest.raises(ValueError, match="this lane failed"):
-        run_lanes(con, [long_query, failing])
+        run_lanes(con, [[long_query], [failing]])
     assert time.perf_counter() - start < 10  # the long query alone runs for a minute
 
 
-def test_one_lane_runs_in_this_thread():
+def test_steps_of_a_lane_share_its_cursor_and_stop_when_another_lane_fails():
     con = engine.connect()
-    assert run_lanes(con, [lambda cursor: cursor.execute("SELECT 1").fetchone()[0]]) == [1]
+    ran = []
+
+    def make(cursor):
+        cursor.execute("CREATE TEMP TABLE scratch AS SELECT 7 AS n")
+        return "made"
+
+    def read(cursor):
+        return cursor.execute("SELECT n FROM scratch").fetchone()[0]
+
+    closed = []
+    assert run_lanes(con, [[make, read]], closing=closed.append) == [["made", 7]]
+    assert len(closed) == 1
     assert run_lanes(con, []) == []
+
+    def failing(cursor):
+        raise ValueError("this lane failed")
+
+    def slow_then_record(cursor):
+        time.sleep(0.3)
+        return "first step"
+
+    def never(cursor):
+        ran.append("a step after the failure")
+
+    with pytest.raises(ValueError, match="this lane failed"):
+        run_lanes(con, [[slow_then_record, never], [failing]])
+    assert ran == []  # the lane that was running stops before its next step
 
 
 def test_a_signal_in_this_thread_stops_every_lane():
@@ -63,14 +88,17 @@ def test_a_signal_in_this_thread_stops_every_lane():
 
 
     con = engine.connect()
+    closed = []
     before = signal.signal(signal.SIGALRM, handler)
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.3)
         start = time.perf_counter()
         with pytest.raises(Stopped):
-            run_lanes(con, [long_query, long_query, long_query])
+            run_lanes(con, [[long_query], [long_query], [long_query]], closing=closed.append)
         assert time.perf_counter() - start < 10
+        assert len(closed) == 2  # both lanes that started had ended (the third never started)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, before)
-    assert not [t for t in threading.enumerate() if t.name == "lane" and t.is_alive()]
+    time.sleep(0.5)  # no lane may still be running (its long query would take a minute)
+    assert not [t for t in threading.enumerate() if t.name == "lane"]

@@ -119,7 +119,10 @@ def signals_stop() -> Iterator[None]:
         yield
         return
 
+    received: list[int] = []
+
     def stop(signum, frame):
+        received.append(signum)
         raise Stopped(f"stopped by signal {signal.Signals(signum).name}")
 
     previous = {}
@@ -130,6 +133,10 @@ def signals_stop() -> Iterator[None]:
             pass
     try:
         yield
+    except Exception:  # DuckDB, when a signal comes during a query, raises its own error instead
+        if received:
+            raise Stopped(f"stopped by signal {signal.Signals(received[0]).name}") from None
+        raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -276,6 +276,8 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
         else:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {schema_sql.read_csv_sql(resource)}")
     except Exception as e:  # a file DuckDB cannot read at all
+        if type(e).__name__ == "InterruptException":  # stopped (``lanes``): no fault of the file
+            raise
         return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0, []
     problems = []
     rejects = con.execute(
@@ -406,15 +408,14 @@ def _read(con, resource: Resource, into: str, exact: bool, again: bool):
 
 
 def _read_all(con, resources: list[Resource], into: str, large: set[str], again: bool) -> dict[str, tuple]:
-    """``_read`` every table, two at a time (``lanes``). Large tables are read one after the other
-    in one lane, so that two of them never hold memory at once."""
-    big = [r for r in resources if r.rel_path in large]
-    batches = ([big] if big else []) + [[r] for r in resources if r.rel_path not in large]
+    """``_read`` every table, two at a time (``lanes``). Files over ``EXACT_BYTES`` are read one
+    after the other in one lane, so that two of them never hold memory at once."""
+    def step(resource: Resource):
+        return lambda cursor: (resource.name, _read(cursor, resource, into, resource.rel_path not in large, again))
 
-    def lane(batch: list[Resource]):
-        return lambda cursor: {r.name: _read(cursor, r, into, r.rel_path not in large, again) for r in batch}
-
-    return {name: read for part in run_lanes(con, [lane(b) for b in batches]) for name, read in part.items()}
+    big = [r for r in resources if r.path.stat().st_size > EXACT_BYTES]
+    lanes = ([[step(r) for r in big]] if big else []) + [[step(r)] for r in resources if r not in big]
+    return dict(read for lane in run_lanes(con, lanes) for read in lane)
 
 
 def _check(con, package: Package, into: str, today: dt.date | None, large: set[str], again: bool = False

@@ -1,10 +1,15 @@
 """Work on two connections at once. DuckDB lets other threads run while it answers a query, and
 most queries of a small table keep one core busy, so reading tables and running rules two at a
 time, each lane on a cursor of its own (``con.cursor()``: the same database, its own temporary
-objects), takes less time than one after the other."""
+objects), takes less time than one after the other.
+
+Lanes always run in worker threads, so that this thread only waits: a signal (Ctrl-C, SIGTERM
+during ``build``) then arrives here as the exception its handler raises, not inside a DuckDB call
+(which would turn it into an error of the query)."""
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -13,27 +18,24 @@ T = TypeVar("T")
 WORKERS = 2
 
 
-def run_lanes(con, lanes: list[Callable[[object], T]]) -> list[T]:
-    """Each lane called with a cursor of its own, ``WORKERS`` at a time; their results in order.
-    When a lane fails, or this thread is interrupted, the queries still running are interrupted
-    and no lane is started; the first error is raised once every lane has stopped."""
+class _Halted(Exception):
+    """A lane left before a step because the lanes were stopped (not an error of its own)."""
+
+
+def run_lanes(con, lanes: list[list[Callable[[object], T]]],
+              closing: Callable[[object], None] | None = None) -> list[list[T]]:
+    """Run each lane, a list of steps, on a cursor of its own, ``WORKERS`` lanes at a time; the
+    results of every lane's steps, in order. ``closing(cursor)`` runs when a lane ends.
+
+    When a step fails, or this thread is interrupted (a signal), the lanes are stopped: the
+    queries running are interrupted and no step starts. This thread waits until every lane has
+    ended, then raises the interruption, or else the first error."""
     running: set = set()
     lock = threading.Lock()
     stop = threading.Event()
     errors: list[BaseException] = []
-
-    def run(lane: Callable[[object], T]) -> T:
-        cursor = con.cursor()
-        with lock:
-            running.add(cursor)
-        try:
-            if stop.is_set():  # stopped while the cursor was made: do not start
-                raise errors[0] if errors else RuntimeError("the lanes were stopped")
-            return lane(cursor)
-        finally:
-            with lock:
-                running.discard(cursor)
-            cursor.close()  # with its temporary tables
+    results: list = [None] * len(lanes)
+    order = iter(range(len(lanes)))
 
     def halt() -> None:
         stop.set()
@@ -44,36 +46,84 @@ def run_lanes(con, lanes: list[Callable[[object], T]]) -> list[T]:
                 except Exception:  # noqa: BLE001 - finished meanwhile: nothing to stop
                     pass
 
-    if len(lanes) < 2:
-        return [run(lane) for lane in lanes]
-    results: list = [None] * len(lanes)
-    order = iter(range(len(lanes)))
-
-    def worker() -> None:
-        while not stop.is_set():
+    def run(lane: list[Callable[[object], T]]) -> list[T]:
+        cursor = con.cursor()
+        with lock:
+            running.add(cursor)
+        try:
+            out = []
+            for step in lane:
+                if stop.is_set():
+                    raise _Halted
+                out.append(step(cursor))
+            return out
+        finally:
             with lock:
-                i = next(order, None)
-            if i is None:
-                return
+                running.discard(cursor)
             try:
-                results[i] = run(lanes[i])
-            except BaseException as e:  # noqa: BLE001 - raised by run_lanes
-                with lock:
-                    errors.append(e)
-                halt()
-                return
+                if closing is not None:
+                    closing(cursor)
+            finally:
+                cursor.close()  # with its temporary tables
 
-    threads = [threading.Thread(target=worker, name="lane", daemon=True) for _ in range(min(WORKERS, len(lanes)))]
-    for t in threads:
-        t.start()
+    def worker(done: threading.Event) -> None:
+        try:
+            while not stop.is_set():
+                with lock:
+                    i = next(order, None)
+                if i is None:
+                    return
+                try:
+                    results[i] = run(lanes[i])
+                except _Halted:
+                    return
+                except BaseException as e:  # noqa: BLE001 - raised by run_lanes, in its thread
+                    with lock:
+                        errors.append(e)
+                    halt()
+                    return
+        finally:
+            done.set()
+
+    ended: list[threading.Event] = []  # one for each worker started, set when it has ended
     try:
-        for t in threads:
-            t.join()
-    except BaseException:  # an interruption of this thread (a signal): stop the lanes, then go on with it
-        halt()
-        for t in threads:
-            t.join()
-        raise
+        held = _hold_signals()  # not while a worker starts (it would start unseen)
+        try:
+            for _ in range(min(WORKERS, len(lanes))):
+                done = threading.Event()
+                # not a daemon: one still ending when the process exits would be cut off inside DuckDB
+                threading.Thread(target=worker, args=(done,), name="lane", daemon=False).start()
+                ended.append(done)
+        finally:
+            _release_signals(held)  # a signal held meanwhile arrives here
+        for done in ended:  # events, not Thread.join: a signal during a join can make Python
+            done.wait()     # 3.11 take a thread that still runs for one that has ended
+    except BaseException as interruption:
+        while True:  # stop the lanes, and wait for them (again after each further signal)
+            halt()
+            try:
+                for done in ended:
+                    done.wait()
+                break
+            except BaseException:  # noqa: BLE001 - a second signal: the first is raised
+                continue
+        raise interruption from None
     if errors:
         raise errors[0]
     return results
+
+
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _hold_signals():
+    """Hold the stopping signals back (in the main thread, where they are handled), so that none
+    interrupts a worker's start; returns the mask to restore (None: nothing held)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+
+
+def _release_signals(held) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)

@@ -188,16 +188,14 @@ def run_rules(con, package: Package, staged: dict[str, str], today: dt.date, cle
             lanes.setdefault(key, []).append(len(tasks))
             tasks.append(lambda c, check=rule.table, part=part: check(c, package, part, today))
 
-    def lane(tasks_of_lane: list[int]):
-        def run(cursor) -> dict[int, list[Problem]]:
-            try:
-                return {i: list(tasks[i](cursor)) for i in tasks_of_lane}
-            finally:
-                _made.pop(id(cursor), None)  # its scratch tables go with the cursor
-        return run
+    def closing(cursor) -> None:
+        _made.pop(id(cursor), None)  # its scratch tables go with the cursor
 
-    found = {i: p for part in run_lanes(con, [lane(t) for t in lanes.values()]) for i, p in part.items()}
-    return [p for i in range(len(tasks)) for p in found[i]]
+    found = run_lanes(con, [[lambda c, i=i: list(tasks[i](c)) for i in lane] for lane in lanes.values()], closing)
+    by_task: dict[int, list[Problem]] = {}
+    for lane, got in zip(lanes.values(), found, strict=True):
+        by_task.update(zip(lane, got, strict=True))
+    return [p for i in range(len(tasks)) for p in by_task[i]]
 
 
 def _row_problems(con, package: Package, staged: dict[str, str], today: dt.date, clean: set) -> list[Problem]:
