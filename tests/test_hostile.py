@@ -276,10 +276,13 @@ def test_stale_temporary_files_of_dead_runs_are_removed(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("sig", "said"), [
+    (signal.SIGTERM, "stopped by signal SIGTERM: temporary files removed, nothing was written\n"),
+    (signal.SIGINT, "interrupted: nothing was written\n")])
 @pytest.mark.parametrize("delay", [0.0, 0.3])
-def test_sigterm_during_build_leaves_no_temporary_files(tmp_path, delay):
-    """Two tables, read at the same time (two lanes): the signal stops both reads and the build
-    says so, whether it comes as the file is made or during the reads."""
+def test_a_signal_during_build_leaves_no_temporary_files(tmp_path, delay, sig, said):
+    """Two tables, read at the same time (two lanes): SIGTERM or Ctrl-C stops both reads and the
+    build says so, whether it comes as the file is made or during the reads."""
     rows = b"".join(b"%d,%d.5,true\n" % (i, i) for i in range(500_000))
     folder = package(tmp_path / "pkg", b"id,x,ok\n" + rows)
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
@@ -295,9 +298,9 @@ def test_sigterm_during_build_leaves_no_temporary_files(tmp_path, delay):
     while time.time() < deadline and not any(p.name.endswith(".tmp") for p in out.parent.iterdir()):
         time.sleep(0.02)
     time.sleep(delay)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert (proc.returncode, err) == (1, "stopped by signal SIGTERM: temporary files removed, nothing was written\n")
+    assert (proc.returncode, err) == (1, said)
     assert sorted(p.name for p in out.parent.iterdir()) == ["x.duckdb"]
     assert out.read_bytes() == b"previous"
 

@@ -102,3 +102,23 @@ def test_a_signal_in_this_thread_stops_every_lane():
         signal.signal(signal.SIGALRM, before)
     time.sleep(0.5)  # no lane may still be running (its long query would take a minute)
     assert not [t for t in threading.enumerate() if t.name == "lane"]
+
+
+def test_a_query_that_starts_after_the_stop_is_interrupted_too():
+    """DuckDB drops an interruption that comes between two queries: the lanes are interrupted
+    again until they have ended."""
+    con = engine.connect()
+
+    def two_queries(cursor):
+        cursor.execute("SELECT 1").fetchall()
+        time.sleep(0.4)  # the other lane fails meanwhile
+        return long_query(cursor)
+
+    def failing(cursor):
+        time.sleep(0.1)
+        raise ValueError("this lane failed")
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="this lane failed"):
+        run_lanes(con, [[two_queries], [failing]])
+    assert time.perf_counter() - start < 10  # the long query alone runs for a minute

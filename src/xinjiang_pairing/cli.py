@@ -6,6 +6,7 @@ Heavy libraries (duckdb, frictionless) are imported inside the commands that nee
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class Commands(click.Group):
     def invoke(self, ctx):
         import os
 
+        interrupted, previous = _watch_interrupts()
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
@@ -55,6 +57,8 @@ class Commands(click.Group):
             hint = f"pip install 'xinjiang-pairing-assistance[{extra}]'" if extra else "reinstall the package"
             _fail(f"this command needs the optional package {top or e}: {hint}")
         except Exception as e:
+            if interrupted:  # Ctrl-C during a query: DuckDB raises an error of the query instead
+                _fail("interrupted: nothing was written")
             if os.environ.get("XINJIANG_PAIRING_DEBUG"):
                 raise
             _fail(_one_line(e))
@@ -62,6 +66,26 @@ class Commands(click.Group):
             if type(e).__name__ != "Stopped":
                 raise
             _fail(f"{e}: temporary files removed, nothing was written")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+
+def _watch_interrupts() -> tuple[list[int], object]:
+    """Note every Ctrl-C (SIGINT) while a command runs, raising KeyboardInterrupt as Python does;
+    returns the notes and the handler to restore (None outside the main thread)."""
+    import threading
+
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) in (
+            signal.SIG_IGN, None):  # ignored (a background job), or not set from Python: left alone
+        return seen, None
+
+    def interrupt(signum, frame):
+        seen.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    return seen, signal.signal(signal.SIGINT, interrupt)
 
 
 def _one_line(e: BaseException) -> str:

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 WORKERS = 2
+WAIT = 0.05  # seconds between looks at the lanes while they run
 
 
 class _Halted(Exception):
@@ -86,6 +87,7 @@ def run_lanes(con, lanes: list[list[Callable[[object], T]]],
             done.set()
 
     ended: list[threading.Event] = []  # one for each worker started, set when it has ended
+    interruption: BaseException | None = None
     try:
         held = _hold_signals()  # not while a worker starts (it would start unseen)
         try:
@@ -96,17 +98,23 @@ def run_lanes(con, lanes: list[list[Callable[[object], T]]],
                 ended.append(done)
         finally:
             _release_signals(held)  # a signal held meanwhile arrives here
-        for done in ended:  # events, not Thread.join: a signal during a join can make Python
-            done.wait()     # 3.11 take a thread that still runs for one that has ended
-    except BaseException as interruption:
-        while True:  # stop the lanes, and wait for them (again after each further signal)
-            halt()
-            try:
-                for done in ended:
-                    done.wait()
+    except BaseException as e:  # noqa: BLE001 - a signal, or a worker that cannot start
+        interruption = e
+        stop.set()
+    # Wait on events, not Thread.join (a signal during a join can make Python 3.11 take a thread
+    # that still runs for one that has ended), a little at a time: once stopped, the lanes are
+    # interrupted again each time round, since DuckDB drops an interruption that comes between
+    # two queries of a step.
+    while True:
+        try:
+            if stop.is_set():
+                halt()
+            if all(done.wait(WAIT) for done in ended):
                 break
-            except BaseException:  # noqa: BLE001 - a second signal: the first is raised
-                continue
+        except BaseException as e:  # noqa: BLE001 - a signal: stop, wait for the lanes, then raise it
+            interruption = interruption or e
+            stop.set()
+    if interruption is not None:
         raise interruption from None
     if errors:
         raise errors[0]
