@@ -10,7 +10,6 @@ engine runs the check in a thread beside the data checks (``engine.DescriptorChe
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict
 
@@ -62,9 +61,7 @@ def _key(package: Package) -> str:
 
     spec = find_spec("frictionless")  # which Frictionless, without importing it: its file and time
     frictionless = f"{spec.origin}:{os.stat(spec.origin).st_mtime_ns}" if spec and spec.origin else ""
-    return remembered.digest(frictionless, remembered.package_source(),
-                             json.dumps(package.descriptor, sort_keys=True),
-                             *(json.dumps(r.schema, sort_keys=True) for r in package.resources))
+    return remembered.digest(frictionless, remembered.package_source(), *remembered.definitions(package))
 
 
 def remembered_check(package: Package) -> list[Problem]:

@@ -64,6 +64,11 @@ def connect():
     return con
 
 
+def is_large(resource: Resource) -> bool:
+    """A file over ``EXACT_BYTES``: read in one pass first, and never two at once."""
+    return resource.path.is_file() and resource.path.stat().st_size > EXACT_BYTES
+
+
 def loaded_table(resource: Resource) -> str:
     return f"_load_{resource.name}"
 
@@ -248,6 +253,8 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
     read, the rows with a failing cell, and the checks of whole rows that the same count finds
     needed: the queries for blank rows and repeated keys (tagged, see ``tagged``), run only where a
     row breaks them."""
+    import duckdb
+
     rel = resource.rel_path
     table = f"{into}.{ident(loaded_table(resource))}"
     raw = "[" + ", ".join(ident(f.name) for f in resource.fields) + "]"
@@ -257,7 +264,7 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
         for kind in ("rejects", "rejscan"):
             con.execute(f"DROP TABLE IF EXISTS temp.{ident(schema_sql.internal_name(kind, resource))}")
     try:
-        if exact and resource.path.stat().st_size <= EXACT_BYTES:
+        if exact and not is_large(resource):
             # the reader numbers the records it passes on, in file order (1 = the first after the header)
             names = ", ".join([*(ident(f.name) for f in resource.fields), ROW])
             source = f"{schema_sql.read_csv_sql(resource)} WITH ORDINALITY AS _src({names})"
@@ -275,9 +282,9 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
                             f"{ROW})", {"lines": lines})
         else:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {schema_sql.read_csv_sql(resource)}")
+    except duckdb.InterruptException:  # stopped (``lanes``): no fault of the file
+        raise
     except Exception as e:  # a file DuckDB cannot read at all
-        if type(e).__name__ == "InterruptException":  # stopped (``lanes``): no fault of the file
-            raise
         return [Problem(rel, 0, "", "source-error", str(e).splitlines()[0])], 0, 0, []
     problems = []
     rejects = con.execute(
@@ -388,7 +395,7 @@ def _blank(resource: Resource) -> str:
 def check(con, package: Package, into: str = "main", today: dt.date | None = None) -> Report:
     """Load every CSV of ``package`` into the schema ``into`` and run every data check. The report's
     ``rows_checked`` holds the rows of every table read."""
-    large = {r.rel_path for r in package.resources if r.path.is_file() and r.path.stat().st_size > EXACT_BYTES}
+    large = {r.rel_path for r in package.resources if is_large(r)}
     report = _check(con, package, into, today, large)  # a large table with a failing cell leaves ``large``
     if any(p.row and p.file in large for p in report.problems):  # a row number may be off: again, exactly,
         report = _check(con, package, IN_MEMORY, today, set(), again=True)  # in memory (nothing is written)
@@ -415,7 +422,7 @@ def _read_all(con, resources: list[Resource], into: str, large: set[str], again:
     def step(resource: Resource):
         return lambda cursor: (resource.name, _read(cursor, resource, into, resource.rel_path not in large, again))
 
-    big = [r for r in resources if r.path.stat().st_size > EXACT_BYTES]
+    big = [r for r in resources if is_large(r)]
     lanes = ([[step(r) for r in big]] if big else []) + [[step(r)] for r in resources if r not in big]
     return dict(read for lane in run_lanes(con, lanes) for read in lane)
 

@@ -16,7 +16,6 @@ again by the same validator in the same environment.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -156,8 +155,7 @@ def _files_digest(root: Path) -> str | None:
         data = [remembered.file_digest(r.path) for r in package.resources]
     except (PackageError, OSError):
         return None
-    return remembered.digest(json.dumps(package.descriptor, sort_keys=True),
-                             *(json.dumps(r.schema, sort_keys=True) for r in package.resources), *data)
+    return remembered.digest(*remembered.definitions(package), *data)
 
 
 def _environment() -> str:

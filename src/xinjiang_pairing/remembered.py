@@ -41,6 +41,12 @@ def file_digest(path: Path) -> bytes:
     return h.digest()
 
 
+def definitions(package) -> list[str]:
+    """The descriptor and every Table Schema of ``package``, as stable texts (to digest)."""
+    return [json.dumps(package.descriptor, sort_keys=True), *(json.dumps(r.schema, sort_keys=True)
+                                                               for r in package.resources)]
+
+
 def package_source() -> str:
     """A digest of every Python file of this package (results depend on its code)."""
     here = Path(__file__).parent
