@@ -298,30 +298,9 @@ def test_refused_when_the_citation_files_lag_behind(repo):
                          "citation, then commit", "1.1.0")
 
 
-def test_a_recorded_version_is_reproduced_and_its_record_kept(repo):
-    """Releasing a recorded version again, after README and CHANGELOG moved on, rebuilds it from its
-    recorded commit: the same zip and Parquet bytes, and the record is not rewritten."""
-    record = repo / "releases" / f"{VERSION}.json"
-    before = record.read_bytes()
-    with (repo / "README.md").open("a", encoding="utf-8") as fh:
-        fh.write("\nMoved on.\n")
-    with (repo / "CHANGELOG.md").open("a", encoding="utf-8") as fh:
-        fh.write("\n## [Unreleased]\n\n- Later work.\n")
-    commit(repo)
-    result = invoke(repo)
-    assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == (
-        f"rebuilt {VERSION} from its recorded commit to {repo / 'dist' / VERSION}: the CSV zip and the Parquet "
-        f"files match {VERSION}.json byte for byte; the record is unchanged")
-    assert record.read_bytes() == before
-    recorded = {f["name"]: f["sha256"] for f in json.loads(before)["files"]}
-    rebuilt = repo / "dist" / VERSION
-    for name, digest in recorded.items():
-        if not name.endswith(".duckdb"):
-            assert hashlib.sha256((rebuilt / name).read_bytes()).hexdigest() == digest, name
-
-
-def test_a_recorded_version_that_does_not_reproduce_is_refused(repo):
+def test_a_recorded_version_that_does_not_reproduce_is_refused(repo, monkeypatch):
+    """A CSV zip that differs from the record is refused before anything is built."""
+    monkeypatch.setattr("xinjiang_pairing.release.build", lambda *a, **k: pytest.fail("built"))
     record = repo / "releases" / f"{VERSION}.json"
     manifest = json.loads(record.read_text(encoding="utf-8"))
     zipped = next(f for f in manifest["files"] if f["name"].endswith("-csv.zip"))
@@ -386,12 +365,15 @@ def test_refused_outside_git_and_with_a_wrong_tag(repo, tmp_path):
     assert_refused(plain, f"{plain} is not a git repository with a commit: a release records its commit", "2.0.0")
 
 
-def test_gate_refuses_a_patch_for_added_rows_then_accepts_a_minor(repo):
+def test_gate_refuses_a_patch_for_added_rows_then_accepts_a_minor(repo, monkeypatch):
     add_indicator(repo)
     set_version(repo, "1.0.1")
     commit(repo)
-    assert_refused(repo, "version 1.0.1 is a patch release but the changes since 1.0.0 need a minor release: "
-                         "indicators: 1 row added", "1.0.1")
+    with monkeypatch.context() as m:  # refused as soon as the engine accepts the files: no stock validator runs
+        for name in ("run_frictionless", "run_pandera"):
+            m.setattr(f"xinjiang_pairing.gate.{name}", lambda *a, **k: pytest.fail("a stock validator ran"))
+        assert_refused(repo, "version 1.0.1 is a patch release but the changes since 1.0.0 need a minor release: "
+                             "indicators: 1 row added", "1.0.1")
     set_version(repo, "1.1.0")
     commit(repo)
     result = invoke(repo)
@@ -441,7 +423,16 @@ def test_ci_workflow_runs_only_the_scripts(root):
 
 
 def test_scripts_release_on_the_tag_rebuilds_the_recorded_release(repo, root):
-    """What CI does on tag v1.0.0, after the release record was committed: the same package again."""
+    """What CI does on tag v1.0.0, after the release record was committed and README and CHANGELOG
+    moved on: the version is rebuilt from its recorded commit, with the same zip and Parquet
+    bytes, and the record is not rewritten."""
+    record = repo / "releases" / f"{VERSION}.json"
+    before = record.read_bytes()
+    with (repo / "README.md").open("a", encoding="utf-8") as fh:
+        fh.write("\nMoved on.\n")
+    with (repo / "CHANGELOG.md").open("a", encoding="utf-8") as fh:
+        fh.write("\n## [Unreleased]\n\n- Later work.\n")
+    commit(repo)
     env = {**fake_venv(repo, root), "GITHUB_REF_NAME": "v1.0.0"}
     git(repo, "tag", "v1.0.0")
     workflow = (root / ".github" / "workflows" / "ci.yml").read_text()
@@ -452,6 +443,11 @@ def test_scripts_release_on_the_tag_rebuilds_the_recorded_release(repo, root):
         f"rebuilt 1.0.0 from its recorded commit to {Path('dist') / VERSION}: the CSV zip and the Parquet files "
         f"match 1.0.0.json byte for byte; the record is unchanged")
     assert sorted(p.name for p in (repo / "dist" / VERSION).iterdir()) == names(VERSION)
+    assert record.read_bytes() == before
+    for entry in json.loads(before)["files"]:
+        if not entry["name"].endswith(".duckdb"):
+            path = repo / "dist" / VERSION / entry["name"]
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], entry["name"]
     wrong = subprocess.run(["bash", "-c", command], cwd=repo, capture_output=True, text=True,
                            env={**env, "GITHUB_REF_NAME": "v2.0.0"})
     assert (wrong.returncode, wrong.stderr) == (

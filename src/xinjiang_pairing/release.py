@@ -31,6 +31,7 @@ from .artifacts import (
     ZIP_FOLDERS,
     file_entries,
     file_name,
+    sha256,
     write_checksums,
     write_csv_zip,
     write_json,
@@ -290,23 +291,30 @@ def stage_package(source: Path, staging: Path, name: str, version: str) -> Path:
 
 
 def check_and_write(source: Path, staging: Path, commit: str, today: dt.date | None,
-                    then_check=None) -> dict:
+                    then_check=None, check_zip=None) -> dict:
     """Stage the files to publish from ``source``, run every validator on them (refusing if any
-    rejects them), run ``then_check`` (the version gate), and write the release into ``staging``."""
+    rejects them) and ``then_check`` (the version gate), and write the release into ``staging``.
+    The gate runs as soon as the project's own validator accepts the files (it compares valid
+    data), before the stock validators, which take longer: a wrong version is refused at once.
+    ``check_zip``: called with the staged CSV zip before anything is built (a recorded release
+    refuses a zip that differs from its record at once)."""
     from .gate import refusal, validate_all
 
     package = load_package(source)
     staged_root = stage_package(source, staging, package.name, package.version)
     try:
+        if check_zip is not None:
+            check_zip(staging / file_name(package.version, "csv"))
         staged = load_package(staged_root)
         start = time.perf_counter()
         built = build(staged_root, staging / file_name(package.version, "duckdb"), today=today, commit=commit)
-        results = validate_all(staged_root, today, built.report, time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        if then_check and built.report.valid:
+            then_check()
+        results = validate_all(staged_root, today, built.report, seconds)
         refused = refusal(results)
         if refused:
             raise ReleaseRefused(f"validation failed: {refused}")
-        if then_check:
-            then_check()
         return write_release(staged, staging, commit, built.tables, results, source)
     finally:
         shutil.rmtree(staged_root.parent, ignore_errors=True)
@@ -321,18 +329,20 @@ def reproduce(root: Path, version: str, record: Path, staging: Path, today: dt.d
         files = {f["name"]: f["sha256"] for f in recorded["files"]}
     except (OSError, ValueError, KeyError, TypeError):
         raise ReleaseRefused(f"{RELEASES}/{record.name} is not a release record with a commit and files") from None
-    with tempfile.TemporaryDirectory(prefix="xj-recorded-") as tmp:
-        export_commit(root, commit, Path(tmp), RELEASED_PATHS)
-        manifest = check_and_write(Path(tmp), staging, commit, today)
-    for entry in manifest["files"]:
-        name = entry["name"]
-        if name.endswith(NOT_REPRODUCIBLE):
-            continue
-        if files.get(name) != entry["sha256"]:
+    def check(name: str, digest: str) -> None:
+        if files.get(name) != digest:
             raise ReleaseRefused(
                 f"rebuilding {version} from commit {commit[:12]} does not reproduce {name} byte for byte; "
                 f"the release recorded in {RELEASES}/{record.name} stands unchanged"
             )
+
+    with tempfile.TemporaryDirectory(prefix="xj-recorded-") as tmp:
+        export_commit(root, commit, Path(tmp), RELEASED_PATHS)
+        manifest = check_and_write(Path(tmp), staging, commit, today,
+                                   check_zip=lambda path: check(path.name, sha256(path)))
+    for entry in manifest["files"]:
+        if not entry["name"].endswith(NOT_REPRODUCIBLE):
+            check(entry["name"], entry["sha256"])
     return manifest
 
 
