@@ -199,9 +199,11 @@ def test_browser_sql_setup_gives_the_same_rows_as_the_cli(site):
 def test_site_command_writes_the_site_and_says_what_is_missing(tmp_path, monkeypatch):
     db, _ = built()
     out = tmp_path / "site"
-    result = CliRunner().invoke(cli, ["site", str(ROOT), "-d", str(db), "-o", str(out)])
+    monkeypatch.chdir(tmp_path)  # a relative output folder, away from the package
+    result = CliRunner().invoke(cli, ["site", str(ROOT), "-d", str(db), "-o", "site"])
     assert result.exit_code == 0, result.output
     assert (out / "index.html").is_file() and (out / "assets" / "duckdb" / "duckdb-eh.wasm").is_file()
+    assert (out / "assets" / "sql.js").stat().st_size > 100_000  # the SQL console, bundled
     again = tmp_path / "again"  # the same database gives the same site, byte for byte
     assert CliRunner().invoke(cli, ["site", str(ROOT), "-d", str(db), "-o", str(again)]).exit_code == 0
     files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())

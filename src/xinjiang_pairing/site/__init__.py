@@ -135,11 +135,14 @@ def _bundle(root: Path, assets: Path) -> None:
     if not esbuild.exists() or not all((wasm / f).exists() for f in WASM_FILES):
         raise SiteError(f"the SQL console needs the front-end packages of package-lock.json in {modules}: "
                         f"run 'npm ci' in {root} (Node.js 18 or newer)")
+    bundle = (assets / "sql.js").resolve()  # the bundler resolves a relative path from its own folder
     out = subprocess.run([str(esbuild), str(STATIC / "sql-entry.js"), "--bundle", "--minify", "--format=esm",
-                          "--target=es2020", "--log-level=error", f"--outfile={assets / 'sql.js'}"],
+                          "--target=es2020", "--log-level=error", f"--outfile={bundle}"],
                          cwd=root, capture_output=True, text=True, env={**os.environ, "NODE_PATH": str(modules)})
     if out.returncode != 0:
         raise SiteError(f"bundling the SQL console failed: {out.stderr.strip().splitlines()[0] if out.stderr else ''}")
+    if not bundle.is_file():
+        raise SiteError(f"bundling the SQL console wrote no {bundle}")
     (assets / "duckdb").mkdir()
     for f in WASM_FILES:
         shutil.copyfile(wasm / f, assets / "duckdb" / f)
@@ -196,7 +199,7 @@ def build_site(root: str | Path | None = None, database: str | Path | None = Non
     database = Path(database)
     if not database.exists():
         raise SiteError(f"no DuckDB file at {database}: run 'xinjiang-pairing build' first")
-    out = Path(out) if out else root / "dist" / SITE_DIR
+    out = Path(out).resolve() if out else root / "dist" / SITE_DIR  # absolute: the bundler runs in ``root``
     data = load(root, database)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
