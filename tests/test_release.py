@@ -108,6 +108,17 @@ def test_release_writes_every_file(released):
     assert sorted(p.name for p in folder.parent.iterdir()) == [VERSION]  # no staging folder left
 
 
+def test_release_site_offers_the_queries_of_the_readme(released, root):
+    """The SQL page of a release's site offers the examples of the README of the repository (the
+    README of the CSV zip shows how to read the CSVs, which the console does not need)."""
+    from xinjiang_pairing.site.data import console_queries
+
+    text = (released["first"].folder / "site" / "sql.html").read_text(encoding="utf-8")
+    payload = re.search(r'<script type="application/json" id="sql-examples">(.*?)</script>', text, re.S)[1]
+    queries = [q for _, q in console_queries(root)]
+    assert len(queries) >= 10 and json.loads(payload.replace("<\\/", "</")) == queries
+
+
 def test_sha256sums_is_what_sha256sum_checks(released):
     folder = released["first"].folder
     lines = (folder / "SHA256SUMS").read_text().splitlines()

@@ -14,7 +14,7 @@ from site_build import ROOT, built
 
 from xinjiang_pairing.cli import cli, format_rows
 from xinjiang_pairing.site.boundaries import build_topology, decode, load
-from xinjiang_pairing.site.data import COUNTY_LEVELS, csv_data, readme_queries
+from xinjiang_pairing.site.data import COUNTY_LEVELS, console_queries, csv_data, readme_queries
 from xinjiang_pairing.site.data import load as load_data
 from xinjiang_pairing.site.mapping import build_model, fingerprint
 from xinjiang_pairing.site.pages import Site
@@ -193,6 +193,18 @@ def test_browser_sql_setup_gives_the_same_rows_as_the_cli(site):
         got_rows, want_rows = got.fetchall(), want.fetchall()
         assert [d[0] for d in got.description] == [d[0] for d in want.description], sql
         assert sorted(map(repr, got_rows)) == sorted(map(repr, want_rows)), sql
+
+
+def test_the_console_offers_the_readme_queries_it_can_run(tmp_path):
+    """Not those that read files or create tables: the console already holds every table."""
+    (tmp_path / "README.md").write_text(
+        "Read the CSV:\n\n```sql\nCREATE TABLE funding AS SELECT * FROM read_csv('data/funding.csv');\n"
+        "SELECT 1;\n```\n\nCount them:\n\n```sql\nSELECT count(*) FROM funding;\n```\n\n"
+        "A Parquet file:\n\n```sql\nSELECT * FROM read_parquet ('x.parquet');\n```\n\n"
+        "Open the file:\n\n```sql\nSELECT 1;\nATTACH 'x.duckdb' AS xj;\n```\n", encoding="utf-8")
+    assert len(readme_queries(tmp_path)) == 4
+    assert console_queries(tmp_path) == [("Count them", "SELECT count(*) FROM funding;")]
+    assert console_queries(ROOT) == readme_queries(ROOT)  # every query of this README runs in the console
 
 
 @pytest.mark.slow  # builds and writes a second site

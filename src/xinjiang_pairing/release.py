@@ -260,7 +260,8 @@ def write_release(package: Package, folder: Path, commit: str, tables: dict[str,
     wheel = write_wheel(source or package.root, db, folder)
     from .site import write_release_site  # the data explorer, in site/, offering the files above
 
-    site = write_release_site(package.root, folder, file_entries([p for p in folder.iterdir() if p.is_file()]), db)
+    site = write_release_site(package.root, folder, file_entries([p for p in folder.iterdir() if p.is_file()]), db,
+                              source)
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest = build_manifest(package, commit, tables, folder, created)
     if validators is not None:

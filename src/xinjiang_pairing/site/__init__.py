@@ -182,10 +182,11 @@ def releases(root: Path, homepage: str) -> list[dict]:
 
 
 def build_site(root: str | Path | None = None, database: str | Path | None = None, out: str | Path | None = None,
-               release_files: list[dict] | None = None) -> SiteResult:
+               release_files: list[dict] | None = None, examples: Path | None = None) -> SiteResult:
     """Write the site for the data package at ``root`` from its built DuckDB file into ``out``
     (default ``root/dist/site``), replacing it only when complete. ``release_files``: manifest entries
-    ({name, bytes, sha256}) of the release the site sits in (one folder up), listed as downloads."""
+    ({name, bytes, sha256}) of the release the site sits in (one folder up), listed as downloads.
+    ``examples``: the folder whose README gives the SQL page its examples (default ``root``)."""
     from .. import database_path
     from .data import load
     from .pages import Site
@@ -231,7 +232,7 @@ def build_site(root: str | Path | None = None, database: str | Path | None = Non
                                            encoding="utf-8")
         for f in release_files or []:
             downloads.insert(0, {**f, "href": f"../{f['name']}"})
-        site = Site(data, downloads, releases(root, data.descriptor.get("homepage", "")))
+        site = Site(data, downloads, releases(root, data.descriptor.get("homepage", "")), examples)
         pages = site.build(shown)
         for path, html in pages.items():
             target = staging / path
@@ -259,8 +260,10 @@ def _write_csv(data, name: str, path: Path) -> None:
                         for c in data.columns[name]])
 
 
-def write_release_site(root: Path, folder: Path, files: list[dict], database: Path) -> dict:
+def write_release_site(root: Path, folder: Path, files: list[dict], database: Path, examples: Path | None = None
+                       ) -> dict:
     """Write ``folder/site`` for a release (its downloads are the release's files) and return its
-    manifest entry."""
-    result = build_site(root, database, folder / SITE_DIR, release_files=files)
+    manifest entry. ``examples``: the folder the release was staged from, whose README (not the
+    CSV zip's) gives the SQL page its examples."""
+    result = build_site(root, database, folder / SITE_DIR, release_files=files, examples=examples)
     return {"path": f"{SITE_DIR}/", "files": result.files, "bytes": result.bytes, "entry": f"{SITE_DIR}/index.html"}

@@ -120,6 +120,18 @@ def csv_data(root: Path, tables: tuple[str, ...] = ("places", "parties", "pairin
     return SiteData(root, descriptor, data, columns, {}, {}, {}, {}, {})
 
 
+# a statement that reads files or changes the database: the console already holds every table
+_NOT_IN_CONSOLE = re.compile(r"\bread_\w+\s*\(|(^|;)\s*(ATTACH|COPY|CREATE|DROP|INSERT|INSTALL|LOAD)\b",
+                             re.IGNORECASE)
+
+
+def console_queries(root: Path) -> list[tuple[str, str]]:
+    """The SQL examples of the README (``readme_queries``) that the SQL console can run: those that
+    query its tables and views, not those that read files or create tables (the README of a
+    release's CSV zip shows how to read its CSV files with DuckDB)."""
+    return [(title, sql) for title, sql in readme_queries(root) if not _NOT_IN_CONSOLE.search(sql)]
+
+
 def readme_queries(root: Path) -> list[tuple[str, str]]:
     """(title, SQL) of every SQL example in the README; the title is the sentence before it."""
     path = root / "README.md"

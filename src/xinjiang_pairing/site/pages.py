@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from pathlib import Path
 
 from . import charts, mapping
-from .data import COUNTY_LEVELS, ENTITIES, LINK_COLUMNS, VIEWS, SiteData, readme_queries
+from .data import COUNTY_LEVELS, ENTITIES, LINK_COLUMNS, VIEWS, SiteData, console_queries
 from .html import amount, e, names, number, page, reliability, table, zh
 
 FIGURE_TABLES = ("funding", "outcomes")
@@ -14,8 +15,11 @@ QUOTE_COLUMN = "quote"
 
 
 class Site:
-    def __init__(self, data: SiteData, downloads: list[dict], releases: list[dict]):
+    def __init__(self, data: SiteData, downloads: list[dict], releases: list[dict], examples: Path | None = None):
+        """``examples``: the folder whose README gives the SQL page its example queries (default:
+        the package's)."""
         self.data = data
+        self.examples = console_queries(examples or data.root)
         self.downloads = downloads
         self.releases = releases
         self.places = data.index("places", "place_id")
@@ -525,7 +529,7 @@ units created after the boundaries were drawn are not shown separately. ({e(meta
                  + table(["name", "kind", "rows", "description"], items, "Tables and views", {2}))
 
     def sql_page(self) -> None:
-        examples = readme_queries(self.data.root)
+        examples = self.examples
         items = "".join(f'<li><button type="button" data-example="{i}">{e(t) or "Example " + str(i + 1)}</button></li>'
                         for i, (t, _) in enumerate(examples))
         payload = json.dumps([q for _, q in examples], ensure_ascii=False).replace("</", "<\\/")
