@@ -371,6 +371,9 @@ def test_gate_refuses_a_patch_for_added_rows_then_accepts_a_minor(repo, monkeypa
     assert result.stdout.splitlines()[0] == f"released 1.1.0 (previous release: 1.0.0) to {repo / 'dist' / '1.1.0'}"
     assert result.stdout.splitlines()[-1] == f"recorded in {repo / 'releases' / '1.1.0.json'}: commit it"
     assert sorted(p.name for p in (repo / "releases").iterdir()) == ["1.0.0.json", "1.1.0.json"]
+    home = (repo / "dist" / "1.1.0" / "site" / "index.html").read_text(encoding="utf-8")
+    listed = re.search(r'<nav aria-label="Releases"><ul>(.*?)</ul></nav>', home, re.S)[1]
+    assert re.findall(r"<li>([0-9.]+) ", listed) == ["1.0.0"]  # the earlier release, from releases/
 
 
 def test_gate_refuses_a_minor_for_a_tightened_constraint(repo):

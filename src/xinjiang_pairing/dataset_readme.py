@@ -140,7 +140,8 @@ def render(root: str | Path, files: set[str] = frozenset()) -> str:
         "```sql",
         "CREATE TABLE funding AS SELECT * FROM read_csv('data/funding.csv', "
         "types = {'amount': 'DECIMAL(38, 2)', 'amount_usd_reported': 'DECIMAL(38, 2)'});",
-        "SELECT funding_id, amount, currency, as_of_date FROM funding WHERE same_as IS NULL ORDER BY as_of_date;",
+        "SELECT funding_id, amount, currency, as_of_date FROM funding WHERE same_as IS NULL "
+        "ORDER BY as_of_date, funding_id;",
         "```",
         "",
         f"The DuckDB file `{package.name}-{version}.duckdb` published beside this zip holds every table with "

@@ -48,7 +48,7 @@ PACKAGE_PATHS = ("datapackage.json", "schemas", "data")  # the package, as the s
 # The Python package that the wheel of a release is built from (with the release's DuckDB file).
 WHEEL_PATHS = ("pyproject.toml", "hatch_build.py", "src", "README.md", "LICENSE")
 RELEASED_PATHS = tuple(dict.fromkeys(PACKAGE_PATHS + tuple(ZIP_FILES.values()) + tuple(ZIP_FOLDERS.values())
-                                     + ("README.md", ".zenodo.json") + WHEEL_PATHS))  # committed
+                                     + ("README.md", ".zenodo.json", RELEASES) + WHEEL_PATHS))  # committed
 # Environment variable that hands the hook of hatch_build.py the DuckDB file to put in the wheel.
 WHEEL_DATABASE_ENV = "XINJIANG_PAIRING_WHEEL_DATABASE"
 NOT_REPRODUCIBLE = (".duckdb", ".whl")  # the wheel carries the DuckDB file
@@ -113,7 +113,8 @@ def released_versions(root: Path) -> dict[tuple[int, int, int], str]:
 
 def check_git(root: Path) -> str:
     """The commit being released; refuses outside git or with uncommitted changes to the files a
-    release contains (data/, schemas/, datapackage.json, README.md, licenses, citation, changelog)."""
+    release contains or reads (data/, schemas/, datapackage.json, README.md, licenses, citation,
+    changelog, the records of earlier releases)."""
     head = git(root, "rev-parse", "--show-toplevel", "HEAD")
     if head.returncode != 0:
         raise ReleaseRefused(f"{root} is not a git repository with a commit: a release records its commit")

@@ -182,11 +182,12 @@ def releases(root: Path, homepage: str) -> list[dict]:
 
 
 def build_site(root: str | Path | None = None, database: str | Path | None = None, out: str | Path | None = None,
-               release_files: list[dict] | None = None, examples: Path | None = None) -> SiteResult:
+               release_files: list[dict] | None = None, source: Path | None = None) -> SiteResult:
     """Write the site for the data package at ``root`` from its built DuckDB file into ``out``
     (default ``root/dist/site``), replacing it only when complete. ``release_files``: manifest entries
     ({name, bytes, sha256}) of the release the site sits in (one folder up), listed as downloads.
-    ``examples``: the folder whose README gives the SQL page its examples (default ``root``)."""
+    ``source``: the repository a release is staged from (default ``root``): its README gives the
+    SQL page its examples, and its ``releases/`` the earlier releases."""
     from .. import database_path
     from .data import load
     from .pages import Site
@@ -216,13 +217,13 @@ def build_site(root: str | Path | None = None, database: str | Path | None = Non
         downloads = []
         for resource in data.descriptor.get("resources", []):
             name = resource["name"]
-            source = root / resource["path"]
-            if name not in data.tables or not source.exists():
+            csv_file = root / resource["path"]
+            if name not in data.tables or not csv_file.exists():
                 continue
-            shutil.copyfile(source, folder / f"{name}.csv")
+            shutil.copyfile(csv_file, folder / f"{name}.csv")
             csv_names[name] = f"data/{name}.csv"
-            downloads.append({"name": f"{name}.csv", "href": f"data/{name}.csv", "bytes": source.stat().st_size,
-                              "sha256": _sha256(source)})
+            downloads.append({"name": f"{name}.csv", "href": f"data/{name}.csv", "bytes": csv_file.stat().st_size,
+                              "sha256": _sha256(csv_file)})
         shown = list(csv_names) + [v for v in data.views_sql if v in data.tables]
         for name in shown:
             (folder / "rows" / f"{name}.js").write_text(_rows_js(data, name), encoding="utf-8")
@@ -232,7 +233,7 @@ def build_site(root: str | Path | None = None, database: str | Path | None = Non
                                            encoding="utf-8")
         for f in release_files or []:
             downloads.insert(0, {**f, "href": f"../{f['name']}"})
-        site = Site(data, downloads, releases(root, data.descriptor.get("homepage", "")), examples)
+        site = Site(data, downloads, releases(source or root, data.descriptor.get("homepage", "")), source)
         pages = site.build(shown)
         for path, html in pages.items():
             target = staging / path
@@ -260,10 +261,10 @@ def _write_csv(data, name: str, path: Path) -> None:
                         for c in data.columns[name]])
 
 
-def write_release_site(root: Path, folder: Path, files: list[dict], database: Path, examples: Path | None = None
+def write_release_site(root: Path, folder: Path, files: list[dict], database: Path, source: Path | None = None
                        ) -> dict:
     """Write ``folder/site`` for a release (its downloads are the release's files) and return its
-    manifest entry. ``examples``: the folder the release was staged from, whose README (not the
-    CSV zip's) gives the SQL page its examples."""
-    result = build_site(root, database, folder / SITE_DIR, release_files=files, examples=examples)
+    manifest entry. ``source``: the repository the release was staged from (its README, not the
+    CSV zip's, and its earlier releases)."""
+    result = build_site(root, database, folder / SITE_DIR, release_files=files, source=source)
     return {"path": f"{SITE_DIR}/", "files": result.files, "bytes": result.bytes, "entry": f"{SITE_DIR}/index.html"}

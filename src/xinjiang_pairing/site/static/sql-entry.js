@@ -30,25 +30,60 @@ async function start() {
 }
 
 const pad = (n) => String(n).padStart(2, "0");
+// A DECIMAL comes from Arrow as its unscaled integer (55000000.00 as 5500000000): put its point back.
+function decimalText(v, scale) {
+  let digits = String(v);
+  const sign = digits.startsWith("-") ? "-" : "";
+  digits = digits.replace(/^-/, "");
+  if (scale > 0) {
+    digits = digits.padStart(scale + 1, "0");
+    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  return sign + digits;
+}
+
+// Values as the command line's CSV shows them (Python's str): lists and structs as Python writes them.
 function formatValue(v, type) {
   if (v === null || v === undefined) return "";
   const id = type && type.typeId;
+  if (id === 7 /* Decimal */) return decimalText(v, type.scale);
   if (id === 8 /* Date */) {
     const d = new Date(Number(v));
     return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
   }
-  if (id === 10 /* Timestamp */) {
-    const d = new Date(Number(v));
-    return d.toISOString().replace("T", " ").replace(/\.000Z$/, "").replace("Z", "");
+  if (id === 9 /* Time */) {
+    const unit = [1, 1e3, 1e6, 1e9][type.unit] || 1e6;  // seconds, ms, us, ns per second
+    const micros = Number((BigInt(v) * 1000000n) / BigInt(unit));
+    const secs = Math.floor(micros / 1e6), frac = micros % 1e6;
+    const text = `${pad(Math.floor(secs / 3600))}:${pad(Math.floor(secs / 60) % 60)}:${pad(secs % 60)}`;
+    return frac ? `${text}.${String(frac).padStart(6, "0")}` : text;
   }
+  if (id === 10 /* Timestamp, in milliseconds */) {
+    const ms = Number(v), seconds = Math.floor(ms / 1000);
+    const micros = Math.min(999999, Math.round((ms - seconds * 1000) * 1000));
+    const text = new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.000Z$/, "");
+    return micros ? `${text}.${String(micros).padStart(6, "0")}` : text;
+  }
+  if (id === 11 /* Interval: Arrow does not carry DuckDB's */) return "(an interval: CAST it AS VARCHAR)";
   if (typeof v === "bigint") return v.toString();
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(v);
+  if (typeof v === "number") return String(v);
   if (typeof v === "boolean") return v ? "True" : "False";
-  if (v && typeof v.toArray === "function") {
-    const inner = type && type.children && type.children[0] ? type.children[0].type : null;
-    return "[" + Array.from(v.toArray()).map((x) => `'${formatValue(x, inner)}'`).join(", ") + "]";
+  if (id === 12 /* List */ && v && typeof v.toArray === "function") {
+    const inner = type.children && type.children[0] ? type.children[0].type : null;
+    return "[" + Array.from(v.toArray()).map((x) => reprValue(x, inner)).join(", ") + "]";
+  }
+  if (id === 13 /* Struct */ && type.children) {
+    return "{" + type.children.map((f) => `'${f.name}': ${reprValue(v[f.name], f.type)}`).join(", ") + "}";
   }
   return String(v);
+}
+
+// An element of a list or struct, as Python's repr writes it: texts quoted, None for a missing value.
+function reprValue(v, type) {
+  if (v === null || v === undefined) return "None";
+  const text = formatValue(v, type);
+  const id = type && type.typeId;
+  return id === 5 /* Utf8 */ || id === 8 || id === 9 || id === 10 ? `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'` : text;
 }
 
 function toRows(table) {
