@@ -195,6 +195,21 @@ def test_browser_sql_setup_gives_the_same_rows_as_the_cli(site):
         assert sorted(map(repr, got_rows)) == sorted(map(repr, want_rows)), sql
 
 
+def test_amounts_and_numbers_keep_every_digit():
+    """A figure is shown with every digit it has, never rounded; a word for its size."""
+    from decimal import Decimal
+
+    from xinjiang_pairing.site.html import amount, number
+
+    assert amount(Decimal("170000000000.00")) == "170 billion"
+    assert amount(1234567890) == "1.23456789 billion"
+    assert amount(1684000000000) == "1.684 trillion"
+    assert amount(-1500000) == "-1.5 million"
+    assert amount(Decimal("987654.32")) == "987,654.32"
+    assert [number(v) for v in (102.65, 1234.5, 0.05, 1e-05, 7, 92.44, None)] == [
+        "102.65", "1,234.5", "0.05", "0.00001", "7", "92.44", ""]
+
+
 def test_the_console_offers_the_readme_queries_it_can_run(tmp_path):
     """Not those that read files or create tables: the console already holds every table."""
     (tmp_path / "README.md").write_text(

@@ -13,6 +13,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 from site_build import ROOT, built
@@ -187,6 +188,23 @@ def test_search_filter_sort_and_csv_download_of_a_table(watched, tmp_path):
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert len(rows) == filtered and all(r["program_id"] == "round-2010" for r in rows)
     assert not watched.errors and not watched.outside
+
+
+def test_amounts_sort_as_numbers_and_keep_every_digit(watched):
+    """Exact amounts (DECIMAL, given to the page as text so that no digit is lost) sort by value."""
+    db, _ = built()
+    page = watched.goto("tables/funding.html")
+    column = page.evaluate("() => window.XJ_TABLE.columns.indexOf('amount')") + 1
+    header = page.locator(f"#table-rows thead th:nth-child({column}) button")
+    header.click()
+    header.click()  # descending
+    assert page.locator(f"#table-rows thead th:nth-child({column})").get_attribute("aria-sort") == "descending"
+    shown = [c.inner_text() for c in page.locator(f"#table-rows tbody td:nth-child({column})").all()[:5]]
+    con = duckdb.connect(str(db), read_only=True)
+    top = con.execute("SELECT amount FROM funding WHERE amount IS NOT NULL ORDER BY amount DESC LIMIT 5").fetchall()
+    assert shown == [f"{a:,}" for (a,) in top]  # e.g. 1,684,000,000,000.00
+    assert page.locator(f"#table-rows tbody td:nth-child({column})").first.get_attribute("class") == "num"
+    assert not watched.errors
 
 
 def point_inside(page, place_id: str) -> tuple[float, float]:

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 SITE_DIR = "site"
@@ -122,8 +123,13 @@ def _rows_js(data, name: str) -> str:
             return int(v)
         return v
 
-    payload = {"columns": data.columns[name], "rows": [[value(r[c]) for c in data.columns[name]]
-                                                        for r in data.rows(name)]}
+    rows = [[r[c] for c in data.columns[name]] for r in data.rows(name)]
+    # numbers, exact decimals among them (written as their text, which JSON numbers could round)
+    numeric = [i for i in range(len(data.columns[name]))
+               if any(r[i] is not None for r in rows)
+               and all(r[i] is None or (isinstance(r[i], int | float | Decimal) and not isinstance(r[i], bool))
+                       for r in rows)]
+    payload = {"columns": data.columns[name], "numeric": numeric, "rows": [[value(v) for v in r] for r in rows]}
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).replace("</", "<\\/")
     return f"window.XJ_TABLE={text};\n"
 

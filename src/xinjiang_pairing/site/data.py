@@ -76,7 +76,7 @@ def load(root: Path, database: Path) -> SiteData:
         tables, columns, types = {}, {}, {}
         for name in base + list(views):
             # a view's rows in a fixed order (a join's order is the engine's), so that the site's files
-            # are the same from one build to the next; tables keep the order of their CSV
+            # are the same from one build to the next; tables keep their order in the DuckDB file
             cur = con.execute(f'SELECT * FROM "{name}"' + (" ORDER BY ALL" if name in views else ""))
             cols = [d[0] for d in cur.description]
             columns[name] = cols

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
 NAV = [("index.html", "Home"), ("map.html", "Map"), ("parties/index.html", "Parties"),
@@ -35,23 +36,32 @@ def reliability(value) -> str:
     return f'<span class="rel rel-{e(value)}" title="source reliability">{e(value)}</span>'
 
 
+def _exact(value) -> Decimal:
+    """The value as an exact decimal (a float as the shortest text that reads back as it)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def number(value) -> str:
+    """Every digit of the value, with thousands separators: 1234.5 -> '1,234.5' (never rounded)."""
     if value is None:
         return ""
-    v = float(value)
-    if v.is_integer() and abs(v) < 1e18:
-        return f"{int(v):,}"
-    return f"{v:,.4g}" if abs(v) >= 1 else f"{v:g}"
+    v = _exact(value)
+    if not v.is_finite():
+        return str(v)
+    v = v.normalize()
+    return f"{v.quantize(1) if v == v.to_integral_value() else v:,f}"
 
 
 def amount(value) -> str:
-    """170000000000 -> '170 billion'; smaller numbers with thousands separators."""
+    """170000000000 -> '170 billion', 1234567890 -> '1.23456789 billion': a word for the size, and
+    every digit of the value (never rounded); smaller numbers with thousands separators."""
     if value is None:
         return ""
-    v = float(value)
-    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-        if abs(v) >= size:
-            return f"{v / size:,.6g} {word}"
+    v = _exact(value)
+    if v.is_finite():
+        for size, word in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million")):
+            if abs(v) >= size:
+                return f"{number(v / size)} {word}"
     return number(v)
 
 

@@ -7,6 +7,9 @@
   var name = root.getAttribute("data-table");
   var links = JSON.parse(root.getAttribute("data-links") || "{}");
   var columns = data.columns, rows = data.rows, PAGE = 100;
+  // the columns of numbers: exact decimals come as text ("170000000000.00"), compared as numbers
+  var numericColumns = {};
+  (data.numeric || []).forEach(function (i) { numericColumns[i] = true; });
   var state = { q: "", filters: {}, sort: null, dir: 1, page: 0 };
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
@@ -34,6 +37,7 @@
       if (v !== "") values[v] = 1;
       if (typeof r[i] === "number") numeric = true;
     });
+    if (isNumber(i)) numeric = true;
     var keys = Object.keys(values).sort();
     // a filter for columns of a few categories (types, levels, programs, reliability ...)
     if (numeric || keys.length < 2 || keys.length > 25 || keys.length > rows.length / 3 ||
@@ -96,18 +100,23 @@
         var x = a[i], y = b[i];
         if (x === null || x === undefined) return 1;
         if (y === null || y === undefined) return -1;
-        if (typeof x === "number" && typeof y === "number") return (x - y) * d;
+        if (isNumber(i) || (typeof x === "number" && typeof y === "number")) return (Number(x) - Number(y)) * d;
         return String(x).localeCompare(String(y)) * d;
       });
     }
     return out;
   }
-  function cell(c, v) {
-    var t = text(v);
+  function cell(i, v) {
+    var c = columns[i], t = text(v);
     if (links[c] && t) return '<a href="../' + links[c] + "/" + encodeURIComponent(t) + '.html">' + esc(t) + "</a>";
     if (typeof v === "number") return esc(Number.isInteger(v) ? v.toLocaleString("en") : String(v));
+    if (isNumber(i) && /^-?[0-9]+(\.[0-9]+)?$/.test(t)) {  // an exact decimal: its digits, grouped
+      var parts = v.split(".");
+      return esc(parts[0].replace(/\B(?=([0-9]{3})+(?![0-9]))/g, ",") + (parts[1] ? "." + parts[1] : ""));
+    }
     return esc(t);
   }
+  function isNumber(i) { return numericColumns[i] === true; }
   var current = [];
   function render() {
     current = selected();
@@ -116,7 +125,7 @@
     var slice = current.slice(state.page * PAGE, state.page * PAGE + PAGE);
     tbody.innerHTML = slice.map(function (r) {
       return "<tr>" + r.map(function (v, i) {
-        return (typeof v === "number" ? '<td class="num">' : "<td>") + cell(columns[i], v) + "</td>";
+        return (typeof v === "number" || isNumber(i) ? '<td class="num">' : "<td>") + cell(i, v) + "</td>";
       }).join("") + "</tr>";
     }).join("");
     status.textContent = current.length + " of " + rows.length + " rows";
