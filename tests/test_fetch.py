@@ -165,3 +165,14 @@ def test_list_and_latest_read_the_release_folder(site):
     con = duckdb.connect(path, read_only=True)
     assert con.execute("SELECT place_id FROM places").fetchall() == [("hotan",)]
     con.close()
+
+
+def test_the_command_prints_the_path_and_nothing_else(site):
+    """As a process: stdout holds the path, stderr nothing on success and one line on failure (the
+    download library's own log lines never show)."""
+    command = [sys.executable, "-m", "xinjiang_pairing.cli", "fetch", "--base-url", site["base"]]
+    done = subprocess.run([*command, VERSION], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"{site['cache'] / file_name(VERSION, 'duckdb')}\n", "")
+    missing = subprocess.run([*command, "9.9.9"], capture_output=True, text=True, timeout=120)
+    assert (missing.returncode, missing.stdout) == (1, "")
+    assert missing.stderr == f"release 9.9.9 not found at {site['base']}/9.9.9/manifest.json\n"

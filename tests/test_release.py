@@ -374,6 +374,7 @@ def test_gate_refuses_a_patch_for_added_rows_then_accepts_a_minor(repo, monkeypa
     home = (repo / "dist" / "1.1.0" / "site" / "index.html").read_text(encoding="utf-8")
     listed = re.search(r'<nav aria-label="Releases"><ul>(.*?)</ul></nav>', home, re.S)[1]
     assert re.findall(r"<li>([0-9.]+) ", listed) == ["1.0.0"]  # the earlier release, from releases/
+    assert '<a href="../../1.0.0/site/index.html">explorer</a>' in listed  # dist/1.0.0/site, beside this one
 
 
 def test_gate_refuses_a_minor_for_a_tightened_constraint(repo):

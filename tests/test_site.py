@@ -241,6 +241,16 @@ def test_site_command_writes_the_site_and_says_what_is_missing(tmp_path, monkeyp
     assert result.exit_code == 1 and "npm ci" in result.stderr and not (tmp_path / "other").exists()
 
 
+def test_home_lists_the_releases_with_their_explorers_beside_this_site(site):
+    """This site sits in dist/site: a release's explorer is in dist/<version>/site."""
+    text = (site / "index.html").read_text(encoding="utf-8")
+    listed = re.search(r'<nav aria-label="Releases"><ul>(.*?)</ul></nav>', text, re.S)[1]
+    recorded = sorted((p.stem for p in (ROOT / "releases").glob("*.json")),
+                      key=lambda v: tuple(map(int, v.split("."))), reverse=True)
+    assert re.findall(r"<li>([0-9.]+) ", listed) == recorded
+    assert f'<a href="../{recorded[0]}/site/index.html">explorer</a>' in listed
+
+
 def test_home_lists_downloads_with_sha256(site):
     text = (site / "index.html").read_text(encoding="utf-8")
     for row in re.findall(r'<a href="data/([a-z_]+\.csv)" download>.*?<code>([0-9a-f]{64})</code>', text):

@@ -68,8 +68,11 @@ def normalize_sha256(value) -> str:
 
 @contextmanager
 def _quiet_pooch():
-    """pooch logs every download at INFO level; keep stderr for problems."""
-    logger = logging.getLogger("pooch")
+    """pooch logs every download at INFO level; keep stderr for problems. Its logger is its own
+    (``pooch.get_logger()``), not the one ``logging.getLogger("pooch")`` returns."""
+    import pooch
+
+    logger = pooch.get_logger()
     level, disabled = logger.level, logger.disabled
     logger.setLevel(logging.ERROR)
     logger.disabled = True  # its warnings name its own internals; failures are reported by FetchError

@@ -163,7 +163,10 @@ def _bundle(root: Path, assets: Path) -> None:
         THIRD_PARTY.format(duckdb=version("@duckdb/duckdb-wasm"), arrow=version("apache-arrow")), encoding="utf-8")
 
 
-def releases(root: Path, homepage: str) -> list[dict]:
+def releases(root: Path, homepage: str, up: str = "../../") -> list[dict]:
+    """The releases recorded in ``root/releases``, newest first, with links to their files and to
+    their explorer, which sits ``up`` from this site's folder: in ``dist/<version>/site`` beside
+    ``dist/<other version>/site`` (``../../``), or in ``dist/site`` (``../``)."""
     out = []
     for path in (root / "releases").glob("*.json"):
         try:
@@ -175,7 +178,7 @@ def releases(root: Path, homepage: str) -> list[dict]:
         if homepage.startswith("https://github.com/"):
             links.append(("files", f"{homepage.rstrip('/')}/releases/tag/v{version}"))
         if record.get("site"):
-            links.append(("explorer", f"../../{version}/site/index.html"))
+            links.append(("explorer", f"{up}{version}/site/index.html"))
         out.append({"version": version, "date": str(record.get("created", ""))[:10], "links": links})
 
     def key(r):
@@ -239,7 +242,8 @@ def build_site(root: str | Path | None = None, database: str | Path | None = Non
                                            encoding="utf-8")
         for f in release_files or []:
             downloads.insert(0, {**f, "href": f"../{f['name']}"})
-        site = Site(data, downloads, releases(source or root, data.descriptor.get("homepage", "")), source)
+        up = "../../" if release_files is not None else "../"  # dist/<version>/site, or dist/site
+        site = Site(data, downloads, releases(source or root, data.descriptor.get("homepage", ""), up), source)
         pages = site.build(shown)
         for path, html in pages.items():
             target = staging / path
