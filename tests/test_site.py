@@ -220,6 +220,16 @@ def test_the_console_offers_the_readme_queries_it_can_run(tmp_path):
     assert len(readme_queries(tmp_path)) == 4
     assert console_queries(tmp_path) == [("Count them", "SELECT count(*) FROM funding;")]
     assert console_queries(ROOT) == readme_queries(ROOT)  # every query of this README runs in the console
+    from xinjiang_pairing.site.data import _console_can_run
+
+    runs = ["SELECT 1", "WITH a AS (SELECT 1) SELECT * FROM a;", "FROM funding", "(SELECT 1) UNION (SELECT 2)",
+            "SELECT 'read_csv(x)' AS hint", "-- a comment\nSELECT 1; SELECT 2", "DESCRIBE funding", "SUMMARIZE places"]
+    refused = ["-- load it\nCREATE TABLE t AS SELECT 1", "SELECT * FROM 'data/x.csv'", "SELECT * FROM glob('*')",
+               "SELECT * FROM parquet_scan('x')", "UPDATE funding SET amount = 0", "DELETE FROM funding",
+               "SET threads = 1", "PRAGMA version", "SELECT 1; DROP TABLE funding", "ATTACH 'x.duckdb'",
+               "/* x */ INSTALL httpfs", "SELECT * FROM READ_PARQUET ('x')", "COPY funding TO 'x.csv'", ""]
+    assert [q for q in runs if not _console_can_run(q)] == []
+    assert [q for q in refused if _console_can_run(q)] == []
 
 
 @pytest.mark.slow  # builds and writes a second site

@@ -40,7 +40,7 @@ def _ticks_linear(hi: float) -> list[float]:
         if hi / (step * m) <= 5:
             step *= m
             break
-    return [i * step for i in range(int(hi // step) + 2)]
+    return [round(i * step, 12) for i in range(int(hi // step) + 2)]  # 0.6, not 0.6000000000000001
 
 
 def timeline(marks: list[dict], unit: str, label: str) -> str:

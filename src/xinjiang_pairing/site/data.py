@@ -120,16 +120,28 @@ def csv_data(root: Path, tables: tuple[str, ...] = ("places", "parties", "pairin
     return SiteData(root, descriptor, data, columns, {}, {}, {}, {}, {})
 
 
-# a statement that reads files or changes the database: the console already holds every table
-_NOT_IN_CONSOLE = re.compile(r"\bread_\w+\s*\(|(^|;)\s*(ATTACH|COPY|CREATE|DROP|INSERT|INSTALL|LOAD)\b",
-                             re.IGNORECASE)
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+_TEXT = re.compile(r"'(?:[^']|'')*'")
+_FILE_READ = re.compile(r"\b(read_\w+|glob|parquet_scan|sniff_csv)\s*\(", re.IGNORECASE)
+_QUERY_WORDS = {"SELECT", "WITH", "FROM", "VALUES", "TABLE", "SUMMARIZE", "DESCRIBE", "SHOW", "EXPLAIN"}
+
+
+def _console_can_run(sql: str) -> bool:
+    """A query of the console's tables and views: every statement asks (SELECT, WITH, FROM, ...)
+    and none reads a file (``read_csv(...)``, ``FROM 'file.csv'``, ``glob(...)``)."""
+    code = _COMMENT.sub(" ", sql)
+    if re.search(r"\bFROM\s+'", code, re.IGNORECASE) or _FILE_READ.search(_TEXT.sub("''", code)):
+        return False
+    statements = [t for t in code.split(";") if t.strip()]
+    return bool(statements) and all(
+        (m := re.match(r"[\s(]*(\w+)", t)) is not None and m[1].upper() in _QUERY_WORDS for t in statements)
 
 
 def console_queries(root: Path) -> list[tuple[str, str]]:
     """The SQL examples of the README (``readme_queries``) that the SQL console can run: those that
-    query its tables and views, not those that read files or create tables (the README of a
-    release's CSV zip shows how to read its CSV files with DuckDB)."""
-    return [(title, sql) for title, sql in readme_queries(root) if not _NOT_IN_CONSOLE.search(sql)]
+    query its tables and views, not those that read files or change the database (the README of a
+    release's CSV zip shows how to read its CSV files with DuckDB; the console already holds them)."""
+    return [(title, sql) for title, sql in readme_queries(root) if _console_can_run(sql)]
 
 
 def readme_queries(root: Path) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Context, Decimal
 from html import escape
 
 NAV = [("index.html", "Home"), ("map.html", "Map"), ("parties/index.html", "Parties"),
@@ -36,6 +36,9 @@ def reliability(value) -> str:
     return f'<span class="rel rel-{e(value)}" title="source reliability">{e(value)}</span>'
 
 
+_WIDE = Context(prec=400)  # every digit of a DECIMAL(38) or of any float, with room to divide by 10^12
+
+
 def _exact(value) -> Decimal:
     """The value as an exact decimal (a float as the shortest text that reads back as it)."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
@@ -48,8 +51,8 @@ def number(value) -> str:
     v = _exact(value)
     if not v.is_finite():
         return str(v)
-    v = v.normalize()
-    return f"{v.quantize(1) if v == v.to_integral_value() else v:,f}"
+    v = v.normalize(_WIDE)
+    return f"{v.quantize(1, context=_WIDE) if v == v.to_integral_value(context=_WIDE) else v:,f}"
 
 
 def amount(value) -> str:
@@ -61,7 +64,7 @@ def amount(value) -> str:
     if v.is_finite():
         for size, word in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million")):
             if abs(v) >= size:
-                return f"{number(v / size)} {word}"
+                return f"{number(_WIDE.divide(v, size))} {word}"
     return number(v)
 
 

@@ -70,7 +70,8 @@ function formatValue(v, type) {
   if (typeof v === "boolean") return v ? "True" : "False";
   if (id === 12 /* List */ && v && typeof v.toArray === "function") {
     const inner = type.children && type.children[0] ? type.children[0].type : null;
-    return "[" + Array.from(v.toArray()).map((x) => reprValue(x, inner)).join(", ") + "]";
+    // Array.from reads each element through the vector (nulls, decimals, timestamps), not its storage
+    return "[" + Array.from(v).map((x) => reprValue(x, inner)).join(", ") + "]";
   }
   if (id === 13 /* Struct */ && type.children) {
     return "{" + type.children.map((f) => `'${f.name}': ${reprValue(v[f.name], f.type)}`).join(", ") + "}";

@@ -100,7 +100,11 @@
         var x = a[i], y = b[i];
         if (x === null || x === undefined) return 1;
         if (y === null || y === undefined) return -1;
-        if (isNumber(i) || (typeof x === "number" && typeof y === "number")) return (Number(x) - Number(y)) * d;
+        if (isNumber(i) || (typeof x === "number" && typeof y === "number")) {
+          var nx = Number(x), ny = Number(y);  // NaN last, as an empty cell
+          if (isNaN(nx) || isNaN(ny)) return isNaN(nx) ? (isNaN(ny) ? 0 : 1) : -1;
+          return (nx - ny) * d;
+        }
         return String(x).localeCompare(String(y)) * d;
       });
     }
