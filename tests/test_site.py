@@ -241,6 +241,8 @@ def test_site_command_writes_the_site_and_says_what_is_missing(tmp_path, monkeyp
     assert result.exit_code == 0, result.output
     assert (out / "index.html").is_file() and (out / "assets" / "duckdb" / "duckdb-eh.wasm").is_file()
     assert (out / "assets" / "sql.js").stat().st_size > 100_000  # the SQL console, bundled
+    home = (out / "index.html").read_text(encoding="utf-8")  # away from dist/: releases, but no explorer links
+    assert "<li>0.3.0 " in home and ">explorer</a>" not in home
     again = tmp_path / "again"  # the same database gives the same site, byte for byte
     assert CliRunner().invoke(cli, ["site", str(ROOT), "-d", str(db), "-o", str(again)]).exit_code == 0
     files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
@@ -251,8 +253,17 @@ def test_site_command_writes_the_site_and_says_what_is_missing(tmp_path, monkeyp
     assert result.exit_code == 1 and "npm ci" in result.stderr and not (tmp_path / "other").exists()
 
 
-def test_home_lists_the_releases_with_their_explorers_beside_this_site(site):
-    """This site sits in dist/site: a release's explorer is in dist/<version>/site."""
+@pytest.mark.slow  # writes a second site
+def test_home_lists_the_releases_with_their_explorers_beside_dist_site(pkg):
+    """In its default folder, dist/site, the site links each release's explorer in dist/<version>/site."""
+    import shutil
+
+    from xinjiang_pairing.site import build_site
+
+    db, _ = built()
+    shutil.copytree(ROOT / "releases", pkg.root / "releases")
+    site = build_site(pkg.root, db).path
+    assert site == pkg.root.resolve() / "dist" / "site"
     text = (site / "index.html").read_text(encoding="utf-8")
     listed = re.search(r'<nav aria-label="Releases"><ul>(.*?)</ul></nav>', text, re.S)[1]
     recorded = sorted((p.stem for p in (ROOT / "releases").glob("*.json")),

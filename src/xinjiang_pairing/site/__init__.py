@@ -163,10 +163,11 @@ def _bundle(root: Path, assets: Path) -> None:
         THIRD_PARTY.format(duckdb=version("@duckdb/duckdb-wasm"), arrow=version("apache-arrow")), encoding="utf-8")
 
 
-def releases(root: Path, homepage: str, up: str = "../../") -> list[dict]:
+def releases(root: Path, homepage: str, up: str | None = "../../") -> list[dict]:
     """The releases recorded in ``root/releases``, newest first, with links to their files and to
     their explorer, which sits ``up`` from this site's folder: in ``dist/<version>/site`` beside
-    ``dist/<other version>/site`` (``../../``), or in ``dist/site`` (``../``)."""
+    ``dist/<other version>/site`` (``../../``), or in ``dist/site`` (``../``); ``None``: a site
+    elsewhere, which cannot know where they are (no link)."""
     out = []
     for path in (root / "releases").glob("*.json"):
         try:
@@ -177,7 +178,7 @@ def releases(root: Path, homepage: str, up: str = "../../") -> list[dict]:
         links = []
         if homepage.startswith("https://github.com/"):
             links.append(("files", f"{homepage.rstrip('/')}/releases/tag/v{version}"))
-        if record.get("site"):
+        if record.get("site") and up is not None:
             links.append(("explorer", f"{up}{version}/site/index.html"))
         out.append({"version": version, "date": str(record.get("created", ""))[:10], "links": links})
 
@@ -242,7 +243,8 @@ def build_site(root: str | Path | None = None, database: str | Path | None = Non
                                            encoding="utf-8")
         for f in release_files or []:
             downloads.insert(0, {**f, "href": f"../{f['name']}"})
-        up = "../../" if release_files is not None else "../"  # dist/<version>/site, or dist/site
+        # where the releases' explorers are: beside this release's, or in dist/ for dist/site
+        up = "../../" if release_files is not None else "../" if out == root / "dist" / SITE_DIR else None
         site = Site(data, downloads, releases(source or root, data.descriptor.get("homepage", ""), up), source)
         pages = site.build(shown)
         for path, html in pages.items():
