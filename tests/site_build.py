@@ -25,3 +25,23 @@ def built() -> tuple[Path, Path]:
     except SiteError as e:
         pytest.exit(f"cannot build the site for the tests: {e}", returncode=3)
     return db, site
+
+
+def missing_references(site: Path, outside_ok: bool = True) -> list[tuple[str, str]]:
+    """(page, reference) for every link, script, style sheet or image of the site's pages that
+    names a local file that does not exist. ``outside_ok``: references that leave the site (the
+    release's files one folder up, the explorers of other releases) are not checked."""
+    import re
+
+    reference = re.compile(r'<(?:a|script|link|img|source)\b[^>]*(?:href|src)="([^"#]*)(?:#[^"]*)?"')
+    missing = []
+    for page in sorted(site.rglob("*.html")):
+        for url in set(reference.findall(page.read_text(encoding="utf-8"))):
+            if not url or re.match(r"^[a-z]+:", url):
+                continue  # external pages
+            target = (page.parent / url).resolve()
+            if outside_ok and not target.is_relative_to(site.resolve()):
+                continue
+            if not target.exists():
+                missing.append((page.relative_to(site).as_posix(), url))
+    return missing

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from conftest import csv_rows
+from site_build import missing_references
 
 import xinjiang_pairing
 from xinjiang_pairing.build import STORAGE_VERSION
@@ -462,6 +463,8 @@ def test_scripts_release_on_the_tag_rebuilds_the_recorded_release(released, repo
             path = repo / "dist" / VERSION / entry["name"]
             assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], entry["name"]
     same_release(released["first"].folder, repo / "dist" / VERSION)
+    # every page's links, scripts and styles name a file of the release (downloads one folder up)
+    assert missing_references(repo / "dist" / VERSION / "site", outside_ok=False) == []
     wrong = subprocess.run(["bash", "-c", command], cwd=repo, capture_output=True, text=True,
                            env={**env, "GITHUB_REF_NAME": "v2.0.0"})
     assert (wrong.returncode, wrong.stderr) == (
