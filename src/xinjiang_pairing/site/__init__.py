@@ -163,7 +163,7 @@ def _bundle(root: Path, assets: Path) -> None:
         THIRD_PARTY.format(duckdb=version("@duckdb/duckdb-wasm"), arrow=version("apache-arrow")), encoding="utf-8")
 
 
-def releases(root: Path, homepage: str, up: str | None = "../../") -> list[dict]:
+def releases(root: Path, homepage: str, up: str | None) -> list[dict]:
     """The releases recorded in ``root/releases``, newest first, with links to their files and to
     their explorer, which sits ``up`` from this site's folder: in ``dist/<version>/site`` beside
     ``dist/<other version>/site`` (``../../``), or in ``dist/site`` (``../``); ``None``: a site

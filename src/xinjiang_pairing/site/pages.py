@@ -15,11 +15,11 @@ QUOTE_COLUMN = "quote"
 
 
 class Site:
-    def __init__(self, data: SiteData, downloads: list[dict], releases: list[dict], examples: Path | None = None):
-        """``examples``: the folder whose README gives the SQL page its example queries (default:
-        the package's)."""
+    def __init__(self, data: SiteData, downloads: list[dict], releases: list[dict], source: Path | None = None):
+        """``source``: the repository a release is staged from, whose README gives the SQL page its
+        example queries (default: the package's folder)."""
         self.data = data
-        self.examples = console_queries(examples or data.root)
+        self.examples = console_queries(source or data.root)
         self.downloads = downloads
         self.releases = releases
         self.places = data.index("places", "place_id")
