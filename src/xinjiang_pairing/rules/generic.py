@@ -96,13 +96,16 @@ def no_cycles(con, package: Package, staged: dict[str, str], today) -> Iterator[
             f"SELECT {k} AS id, {lit(col)} AS via, {ident(col)} AS ref FROM {t} WHERE {ident(col)} IS NOT NULL"
             for col, _ in selfs
         )
-        # UNION (not UNION ALL) keeps each (start, via, cur) once, so the walk ends on any data
+        # Every row on a cycle is both referenced and referencing, so the walk keeps to such rows (in
+        # a tree, that leaves little or nothing). UNION (not UNION ALL) keeps each (start, via, cur)
+        # once, so the walk ends on any data.
         cycles = con.execute(f"""
         WITH RECURSIVE edges AS ({edges}),
+        core AS (SELECT * FROM edges WHERE id IN (SELECT ref FROM edges) AND ref IN (SELECT id FROM edges)),
         walk(start, via, cur) AS (
-            SELECT id, via, ref FROM edges
+            SELECT id, via, ref FROM core
             UNION
-            SELECT w.start, w.via, e.ref FROM walk w JOIN edges e ON e.id = w.cur WHERE w.cur <> w.start
+            SELECT w.start, w.via, e.ref FROM walk w JOIN core e ON e.id = w.cur WHERE w.cur <> w.start
         )
         SELECT DISTINCT start, via FROM walk WHERE cur = start""").fetchall()
         if not cycles:  # the usual case: no need to look the rows up in a large table
