@@ -184,3 +184,70 @@ def test_english_names_follow_the_convention(data):
         if not matched:
             bad.append(f"{p['place_id']}: {zh} -> {en}")
     assert bad == []
+
+
+# Traditional characters of place and party names, and the short forms sources use for them: a stated
+# row's quote may name its party or place in any of these.
+TRADITIONAL = str.maketrans(
+    "區縣東遼蘇廣師團車葉澤達爾薩蘭烏齊興陽濟華龍門農設產寧魯億萬陰錫"
+    "鹽鎮漢陝貴臺灣雲滬閩贛隴麥蓋溫庫圖魯鄯遜鐵關雙楊豐於鞏",
+    "区县东辽苏广师团车叶泽达尔萨兰乌齐兴阳济华龙门农设产宁鲁亿万阴锡"
+    "盐镇汉陕贵台湾云沪闽赣陇麦盖温库图鲁鄯逊铁关双杨丰于巩",
+)
+SHORT_FORMS = {
+    "assisting-provinces-19": ["19个", "19省市", "十九个", "19 provinces", "nineteen", "provinces and cities",
+                               "provinces and municipalities", "援疆省市", "援疆省区市", "支援省市", "各省市"],
+    "central-soes": ["央企", "中央企业", "central enterprises", "state-owned enterprises", "soes", "国有重要骨干企业"],
+    "xinjiang": ["疆", "xinjiang"], "xpcc": ["兵团", "corps"],
+    "bortala-prefecture": ["博州", "博尔塔拉"], "kizilsu-prefecture": ["克州"], "ili-prefecture": ["伊犁"],
+    "changji-prefecture": ["昌吉州"],
+}
+DIGITS = "〇一二三四五六七八九"
+
+
+def chinese(n: int) -> str:
+    """How sources write a division or regiment number: 八 8, 十四 14, 八十六 86, and digit by digit
+    from 100 (二二二 for 222)."""
+    if n >= 100:
+        return "".join(DIGITS[int(d)] for d in str(n))
+    tens, ones = divmod(n, 10)
+    return (DIGITS[tens] if tens > 1 else "") + ("十" if tens else "") + (DIGITS[ones] if ones else "")
+# "our province", "our city": a provincial or city outlet speaking of itself
+SELF = ("我省", "我市", "本市", "全省", "our province")
+
+
+def forms(row: dict, key: str) -> set[str]:
+    """The names a quote may use for a party or place row."""
+    found = {row["name_zh"], row["name_en"], *(row.get("alt_names") or "").split("; "), *SHORT_FORMS.get(row[key], [])}
+    found |= {row["name_zh"][: -len(s)] for s in ("维吾尔自治区", "自治州", "地区", "省", "市", "县", "州")
+              if row["name_zh"].endswith(s) and len(row["name_zh"]) - len(s) >= 2}
+    found |= {w for w in re.split(r"[ ,()'-]+", row["name_en"]) if len(w) > 3 and w[0].isupper()
+              and w not in {"Province", "Municipality", "City", "County", "Prefecture", "Autonomous", "Region",
+                            "Division", "Xinjiang", "Production", "Construction", "Corps", "Regiment"}}
+    division = re.fullmatch(r"xpcc-division-(\d+)(?:-regiment-(\d+))?", row[key])
+    if division:
+        found |= {f"{chinese(int(division[1]))}师", f"{division[1]}th division"}
+        if division[2]:
+            found.add(f"{chinese(int(division[2]))}团")
+    return {f.lower().translate(TRADITIONAL) for f in found if f}
+
+
+def test_stated_rows_quote_their_party_and_place(data):
+    """basis = stated means every column is read in the quote: the quote names the row's party and
+    place, in one of their names, in traditional characters or in a short form the sources use."""
+    parties = {p["party_id"]: forms(p, "party_id") for p in data["parties"]}
+    places = {p["place_id"]: forms(p, "place_id") for p in data["places"]}
+    unnamed = []
+    for name, party_col, place_col in (("funding", "funder_party_id", "recipient_place_id"),
+                                       ("outcomes", "party_id", "place_id"),
+                                       ("pairings", "assisting_party_id", "recipient_place_id")):
+        for row in data[name]:
+            if row["basis"] != "stated":
+                continue
+            quote = row["quote"].lower().translate(TRADITIONAL)
+            if row[party_col] and not any(f in quote for f in parties[row[party_col]]) and not any(
+                    s in row["quote"] for s in SELF):
+                unnamed.append((name, next(iter(row.values())), "party", row[party_col]))
+            if row[place_col] and not any(f in quote for f in places[row[place_col]]):
+                unnamed.append((name, next(iter(row.values())), "place", row[place_col]))
+    assert unnamed == []
