@@ -198,3 +198,27 @@ def test_validate_all_names_each_validator_that_rejects_and_remembers_their_verd
     pkg.write("funding", rows)
     assert [(v["name"], v["valid"], v["remembered"]) for v in run()["validators"]] == [
         ("xinjiang-pairing", True, False), ("frictionless", True, False), ("pandera", True, False)]
+
+
+SCRIPT = """
+import atexit, sys, threading, time
+from xinjiang_pairing import cli
+atexit.register(lambda: sys.stderr.write("interpreter shutdown\\n"))
+if sys.argv[1] == "helper":  # a helper thread still running, as the descriptor check can be
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+sys.argv = ["xinjiang-pairing", "validate", sys.argv[2]]
+cli.main()
+"""
+
+
+@pytest.mark.parametrize(("helper", "shutdown"), [("helper", ""), ("none", "interpreter shutdown\n")])
+def test_a_command_that_stops_with_a_helper_thread_running_ends_without_the_interpreter_shutdown(
+        tmp_path, helper, shutdown):
+    """Stopped early (here: no package), a command says why and exits 1; with a helper thread still
+    running, the process ends at once, so the shutdown cannot stop that thread inside a native
+    library (which aborted one build stopped by SIGTERM)."""
+    out = subprocess.run([sys.executable, "-c", SCRIPT, helper, str(tmp_path / "none")],
+                         capture_output=True, text=True, timeout=60)
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr == (f"datapackage.json: Package descriptor not found: {tmp_path / 'none'}/datapackage.json "
+                          "[package-error]\ninvalid: 1 problem(s) in 0 tables, 0 rows\n" + shutdown)

@@ -476,7 +476,35 @@ def fetch(version, list_versions, base_url, sha256, kind):
 
 
 def main():
-    cli(prog_name="xinjiang-pairing")
+    """The command line, in a process of its own. A command that stops early (a signal, an error)
+    may leave a helper thread running (the descriptor check or a line scan: daemon threads, never
+    waited for then); the process then ends at once, without the interpreter's shutdown, which
+    would stop such a thread wherever it is (inside a native library, that can abort the process
+    after the command has said why it stopped)."""
+    try:
+        cli(prog_name="xinjiang-pairing")  # standalone: always ends by SystemExit
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    _exit(code)
+
+
+def _exit(code) -> None:
+    import os
+    import threading
+
+    if isinstance(code, str):  # as sys.exit does with a message
+        click.echo(code, err=True)
+        code = 1
+    code = 0 if code is None else code
+    if not any(t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be written
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":
