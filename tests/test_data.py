@@ -40,6 +40,19 @@ def test_nineteen_assisting_parties_each_paired(data):
     assert parties <= paired
 
 
+def test_pairing_type_follows_its_convention(data):
+    """Every 2010-round assignment of the nineteen is comprehensive; any other comprehensive pairing
+    says in its notes that its source describes both kinds of support."""
+    parties = nineteen(data)
+    for p in data["pairings"]:
+        of_nineteen = p["program_id"] == "round-2010" and p["assisting_party_id"] in parties
+        if of_nineteen:
+            assert p["pairing_type"] == "comprehensive", p["pairing_id"]
+        elif p["pairing_type"] == "comprehensive":
+            assert p["program_id"] == "round-2010", p["pairing_id"]
+            assert "comprehensive" in p["notes"], p["pairing_id"]
+
+
 # County-level units of 2010 for which no page read states the assisting party (recorded in the
 # changelog): they have no pairing row rather than an inferred one.
 UNSTATED_2010 = {"manasi-county"}
