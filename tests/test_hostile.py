@@ -126,6 +126,42 @@ def test_what_the_csv_reader_passes_over_is_reported_at_its_line(tmp_path, monke
     assert all(" row 3" in p or " row 2" in p for p in found(package(tmp_path, csv)))
 
 
+TEXT_SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "note", "type": "string"},
+                          {"name": "n", "type": "integer"}]}
+
+
+@pytest.mark.parametrize("large", [False, True])  # True: read in one pass (then again if a cell fails)
+@pytest.mark.parametrize("csv, expected", [
+    # commas and line breaks inside cells do not hide an extra empty cell or a blank line
+    (b'id,note,n\n1,"a,b",1\n2,"c,\nd",2,\n',
+     ["t.csv, row 3: the row has 4 cells, the header has 3 (the extra cells are empty) [extra-cell]"]),
+    (b'id,note,n\n1,"a\nb",1\n\n2,x,2\n', ["t.csv, row 4: the row is blank [blank-row]"]),
+    # in a row with a failing cell, its texts are counted (the cell waits for the file to be fixed)
+    (b'id,note,n\n1,"a,b",x\n2,y,2,\n',
+     ["t.csv, row 3: the row has 4 cells, the header has 3 (the extra cells are empty) [extra-cell]"]),
+    (b'id,note,n\n1,"a,b",x\n2,"y,\nz",2\n', ['t.csv, row 2, column "n": "x" is not an integer [type-error]']),
+])
+def test_commas_and_breaks_inside_cells_are_told_from_extra_cells_and_blank_lines(
+        tmp_path, monkeypatch, large, csv, expected):
+    import xinjiang_pairing.engine as engine
+
+    if large:
+        monkeypatch.setattr(engine, "EXACT_BYTES", 0)
+    assert found(package(tmp_path, csv, schema=TEXT_SCHEMA)) == expected
+
+
+def test_a_clean_file_with_commas_inside_cells_is_not_read_record_by_record(tmp_path, monkeypatch):
+    import xinjiang_pairing.engine as engine
+
+    def refuse(self):
+        raise AssertionError("read record by record")
+
+    monkeypatch.setattr(engine.LineScan, "_read_exactly", refuse)
+    assert found(package(tmp_path, b'id,note,n\r\n1,"a,b,c",1\r\n2,",",2\r\n3,x,3', schema=TEXT_SCHEMA)) == []
+    monkeypatch.setattr(engine, "EXACT_BYTES", 0)  # read in one pass: a break inside a cell needs no reading either
+    assert found(package(tmp_path, b'id,note,n\n1,"a,\r\nb",1\n2,x,2\n', schema=TEXT_SCHEMA)) == []
+
+
 @pytest.mark.parametrize("chunk", [None, 1, 3])  # the line scan's piece size: a file in pieces of 1 or 3 bytes too
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
 def test_rows_after_a_cell_that_spans_lines_are_reported_at_their_line(tmp_path, monkeypatch, ending, chunk):

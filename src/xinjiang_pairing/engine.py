@@ -137,76 +137,72 @@ def check_header(resource: Resource) -> list[Problem]:
 
 
 class LineScan:
-    """What DuckDB's reader passes over silently, found beside the load (in a thread: DuckDB lets
-    it run): blank lines, trailing cells that are empty (``...,true,,``), and line breaks inside
-    quoted cells, after which a row's number in the table is no longer its line in the file. A
-    quick count over the bytes (the commas and line breaks outside quoted cells, and any empty
-    line) says whether the file may have any; only then is it read record by record, for the
-    exact line numbers."""
+    """What DuckDB's reader passes over silently, found beside the load: blank lines, trailing
+    cells that are empty (``...,true,,``), and line breaks inside quoted cells, after which a row's
+    number in the table is no longer its line in the file.
+
+    A thread counts the file's commas and line ends while DuckDB reads it (in C, without the GIL).
+    Once the records are known, the counts settle the common case: as many lines as records means
+    no blank line and no break inside a cell, and as many commas as the records need (plus those
+    inside cells, counted in the loaded table by ``in_cells``) means no extra cell. Only
+    otherwise is the file read record by record, once, for the exact lines."""
 
     def __init__(self, resource: Resource):
         self.resource = resource
         self.commas = 0
-        self.blank = False
-        self.starts: list[int] | None = None  # with breaks in quoted cells: the line of each record
+        self.line_ends = 0  # LF, CR or CRLF
+        self.last = b""  # the file's last byte
         self.error: BaseException | None = None
+        self._exact: tuple[list[int], list[Problem]] | None = None  # the record-by-record reading
         self.thread = threading.Thread(target=self._count, name="line-scan", daemon=True)
         self.thread.start()
 
     def _count(self) -> None:
         try:
-            inside = False  # within a quoted cell (a doubled quote toggles twice: no harm)
-            breaks = 0  # line breaks inside quoted cells
-            tail = b""  # the end of the previous chunk
             with self.resource.path.open("rb") as fh:  # in chunks: a large file is never held whole
+                previous = b""
                 while chunk := fh.read(SCAN_CHUNK):
-                    joined = tail + chunk
-                    self.blank = (self.blank or (not tail and chunk.startswith((b"\n", b"\r")))
-                                  or any(s in joined for s in (b"\n\n", b"\n\r\n", b"\r\r")))
-                    tail = joined[-2:]
-                    for part in chunk.split(b'"'):
-                        if inside:
-                            breaks += part.count(b"\n") + part.count(b"\r")
-                        else:
-                            self.commas += part.count(b",")
-                        inside = not inside
-                    inside = not inside  # n parts are n - 1 quotes
-            if breaks:
-                self.starts = self._record_lines()
-        except BaseException as e:  # noqa: BLE001 - reported by problems()
+                    self.commas += chunk.count(b",")
+                    self.line_ends += chunk.count(b"\n") - (previous == b"\r" and chunk.startswith(b"\n"))
+                    if b"\r" in chunk:  # rare: count the CRs that do not begin a CRLF
+                        self.line_ends += chunk.count(b"\r") - chunk.count(b"\r\n")
+                    previous = chunk[-1:]
+                self.last = previous
+        except BaseException as e:  # noqa: BLE001 - the exact reading reports what it can
             self.error = e
 
-    def _record_lines(self) -> list[int] | None:
-        """The file line where each record begins (header first), as DuckDB counts records (a blank
-        line is none); None if the file cannot be read so."""
-        starts, line = [], 0
-        _long_cells()
-        try:
-            with self.resource.path.open(encoding="utf-8-sig", newline="") as fh:
-                reader = csv.reader(fh)
-                for row in reader:
-                    if row:
-                        starts.append(line + 1)
-                    line = reader.line_num
-        except (UnicodeDecodeError, csv.Error, OSError):
-            return None  # the load reports these
-        return starts
+    def _lines(self) -> int:
+        self.thread.join()
+        return self.line_ends + (self.last not in (b"", b"\n", b"\r"))
 
-    def record_lines(self) -> list[int] | None:
+    def record_lines(self, records: int) -> list[int] | None:
         """The file line where each record begins (header first), or None when that is the
-        record's number (no quoted cell spans lines)."""
-        self.thread.join()
-        return self.starts
+        record's number. ``records``: the records DuckDB read, header included."""
+        if self.error is None and self._lines() == records:
+            return None
+        return self._read_exactly()[0]
 
-    def problems(self, records: int) -> list[Problem]:
-        """Blank rows and rows with empty extra cells, by file line (``records``: the rows DuckDB
-        read, header included)."""
-        self.thread.join()
-        n = len(self.resource.fields)
-        if self.error is None and not self.blank and self.commas == (n - 1) * records:
+    def problems(self, records: int, in_cells) -> list[Problem]:
+        """Blank rows and rows with empty extra cells, by file line. ``records``: the records
+        DuckDB read, header included; ``in_cells(what)``: the commas (``","``) or line breaks
+        (``"\\n"``) inside the cells read, or None if the table cannot tell."""
+        extra_lines = self._lines() - records  # line breaks inside cells, and blank lines
+        names = sum(f.name.count(",") for f in self.resource.fields)  # commas inside the header's cells
+        extra_commas = self.commas - (len(self.resource.fields) - 1) * records - names
+        if (self.error is None and extra_lines >= 0 and extra_commas >= 0
+                and (not extra_lines or in_cells("\n") == extra_lines)
+                and (not extra_commas or in_cells(",") == extra_commas)):
             return []
-        rel = self.resource.rel_path
-        out = []
+        return self._read_exactly()[1]
+
+    def _read_exactly(self) -> tuple[list[int], list[Problem]]:
+        """The file read record by record (once): the line where each record begins, as DuckDB
+        counts records (a blank line is none), and the blank rows and rows with empty extra cells."""
+        if self._exact is not None:
+            return self._exact
+        rel, n = self.resource.rel_path, len(self.resource.fields)
+        starts: list[int] = []
+        out: list[Problem] = []
         line = 0
         _long_cells()
         try:
@@ -216,13 +212,16 @@ class LineScan:
                     start, line = line + 1, reader.line_num
                     if not row:
                         out.append(Problem(rel, start, "", "blank-row", "the row is blank"))
-                    elif len(row) > n and not any(row[n:]):
+                        continue
+                    starts.append(start)
+                    if len(row) > n and not any(row[n:]):
                         out.append(Problem(rel, start, "", "extra-cell",
                                            f"the row has {len(row)} cells, the header has {n} (the extra cells "
                                            "are empty)"))
         except (UnicodeDecodeError, csv.Error, OSError):
-            pass  # the load reports these
-        return out
+            starts = None  # the load reports these
+        self._exact = (starts, out)
+        return self._exact
 
 
 def lines_at(path: Path, offsets: list[int]) -> dict[int, int]:
@@ -275,12 +274,7 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
             con.execute(f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT * FROM {schema_sql.read_csv_sql(resource)}")
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 2 AS {ROW}, {select} FROM {text}")
             con.execute(f"DROP TABLE {text}")
-        if exact:
-            lines = scan.record_lines() if scan is not None else None  # the scan ran beside the read
-            if lines is not None:  # a quoted cell spans lines: record n begins on line lines[n]
-                con.execute(f"UPDATE {table} SET {ROW} = coalesce(list_extract($lines, CAST({ROW} AS INTEGER)), "
-                            f"{ROW})", {"lines": lines})
-        else:
+        if not exact:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {schema_sql.read_csv_sql(resource)}")
     except duckdb.InterruptException:  # stopped (``lanes``): no fault of the file
         raise
@@ -305,7 +299,43 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
     rows, bad, *found = con.execute(
         f"SELECT count(*), count({BAD}), {', '.join(gate for gate, _ in checks)} FROM {table}").fetchone()
     needed = [query for n, (_, query) in zip(found, checks, strict=True) if n]
+    lines = scan.record_lines(rows + len(problems) + 1) if exact and scan is not None else None
+    if lines is not None:  # a record spans lines, or a blank line comes first: record n begins on line lines[n]
+        con.execute(f"UPDATE {table} SET {ROW} = coalesce(list_extract($lines, CAST({ROW} AS INTEGER)), "
+                    f"{ROW})", {"lines": lines})
     return problems, rows + len(problems), bad, tagged(resource, needed)
+
+
+def in_cells(con, resource: Resource, into: str, what: str) -> int | None:
+    """How many commas (``what = ","``) or line breaks (``"\\n"``: LF, CR or CRLF) the cells of a
+    loaded table hold: in its text columns, or, in a row with a failing cell, in all its texts.
+    None if a missing value holds one (such cells are read as empty) or the table cannot be read."""
+    import duckdb
+
+    if any(what in v or (what == "\n" and "\r" in v) for v in resource.missing_values):
+        return None
+
+    def times(text: str, part: str) -> str:
+        return f"(strlen({text}) - strlen(replace({text}, {part}, '')))"
+
+    def count(text: str) -> str:
+        if what == ",":
+            found = f"CASE WHEN contains({text}, ',') THEN {times(text, lit(','))} ELSE 0 END"
+        else:  # a CRLF is one break
+            found = (f"CASE WHEN regexp_matches({text}, '[\\r\\n]') THEN {times(text, 'chr(10)')} + "
+                     f"{times(text, 'chr(13)')} - {times(text, 'chr(13) || chr(10)')} // 2 ELSE 0 END")
+        return f"coalesce({found}, 0)"
+
+    texts = " + ".join(count(ident(f.name)) for f in resource.fields if f.sql_type == "VARCHAR") or "0"
+    bad = f"coalesce(list_sum(list_transform({BAD}, lambda x: {count('x')})), 0)"
+    try:
+        found = con.execute(f"SELECT sum(CASE WHEN {BAD} IS NULL THEN {texts} ELSE {bad} END) "
+                            f"FROM {ident(into)}.{ident(loaded_table(resource))}").fetchone()
+    except duckdb.InterruptException:
+        raise
+    except duckdb.Error:
+        return None
+    return int(found[0] or 0)
 
 
 def make_view(con, resource: Resource, into: str, exact: bool) -> None:
@@ -413,7 +443,8 @@ def _read(con, resource: Resource, into: str, exact: bool, again: bool):
     if bad and not exact:  # failing cells are reported with their rows: read it again, exactly
         exact, into = True, IN_MEMORY
         problems, rows, bad, needed = load(con, resource, into, True, scan, again=True)
-    return problems + scan.problems(rows + 1), rows, bad, needed, (into, exact)
+    found = scan.problems(rows + 1, lambda what: in_cells(con, resource, into, what))
+    return problems + found, rows, bad, needed, (into, exact)
 
 
 def _read_all(con, resources: list[Resource], into: str, large: set[str], again: bool) -> dict[str, tuple]:
