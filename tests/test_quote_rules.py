@@ -105,6 +105,9 @@ def test_a_number_of_as_reported_missing_from_its_quote(tmp_path):
     ("5 million", "5 million and 15 million", None),  # found first where nothing runs on
     ("1.5 million", "gave 1.5 million", None),
     ("援助资金1700万元", "共有援助资金1700万元。", None),
+    ("5 million", "gave \uff115 million", "5"),  # found as it is, next to a digit once normalised (１5 is 15)
+    ("000 yuan", "gave 1\uff0c000 yuan", "000"),  # next to a comma once normalised (1，000 is 1000)
+    ("5万元", "资金5万元", None),  # next to a Chinese character: nothing runs on
 ])
 def test_a_number_cut_from_a_longer_one_of_the_quote_is_not_in_it(tmp_path, reported, quote, number):
     root = write(tmp_path / "pkg", funding=[{"quote": quote, "as_reported": reported}])

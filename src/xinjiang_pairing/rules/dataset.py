@@ -219,6 +219,7 @@ def same_as_points_at_same_figure(con, package: Package, staged: dict[str, str],
 _CHINESE_UNITS = "|".join(u for u, _ in UNITS if not u.isascii())
 NUMBER_WITH_WORD = rf"{NUMBER}(?:(?:\s*-\s*|\s*)(?:{_CHINESE_UNITS}|[a-zA-Z]+))?"
 RELATIVE_TOLERANCE = 1e-9
+GAP = " -\t\n\f\r"  # what may stand between a number and its unit: spaces (RE2's \s) and one hyphen
 
 
 # What ``normalise`` does to a text of ASCII characters only (NFKC leaves those as they are), in SQL:
@@ -243,12 +244,28 @@ def _ascii(col: str) -> str:
     return f"strlen(coalesce({col}, '')) = length(coalesce({col}, ''))"
 
 
+def _safe_edge(char: str) -> str:
+    """True for a character (or none) next to which a number cannot grow or change when the texts
+    are normalised: ASCII other than digits, point and comma, or a Chinese character."""
+    return f"({char} = '' OR regexp_full_match({char}, '[ -+\\-/:-~\\p{{Han}}]'))"
+
+
+# as_reported found as it is in quote (``verbatim``: its wording is taken from the quote), at a
+# place where no number of the quote runs into it (``whole``: its numbers are numbers of the quote)
+VERBATIM = "quote IS NOT NULL AND contains(quote, as_reported)"
+_AT = "instr(quote, as_reported)"
+WHOLE = (f"{VERBATIM} AND ({_safe_edge('left(as_reported, 1)')} OR {_safe_edge(f'substring(quote, {_AT} - 1, 1)')})"
+         f" AND ({_safe_edge('right(as_reported, 1)')} "
+         f"OR {_safe_edge(f'substring(quote, {_AT} + length(as_reported), 1)')})")
+
+
 def _quoted_rows(con, res: Resource, relation: str) -> str:
     """The rows with an as_reported and a quote (or with basis = stated), made once per run and
-    shared by the quote rules: as_reported and quote normalised (``a``, ``q``), as_reported as
-    written, the row number, ``stated`` and the figure columns. A row with an empty quote is left
-    to the schema's ``required``, so that it is one clear problem. Texts of ASCII characters only
-    are normalised in SQL; the others in Python (Unicode NFKC is not a DuckDB function)."""
+    shared by the quote rules: as_reported normalised (``a``), quote normalised (``q``, left empty
+    where as_reported is ``whole`` in it: nothing is left to compare), as_reported as written,
+    ``verbatim``, the row number, ``stated`` and the figure columns. A row with an empty quote is
+    left to the schema's ``required``, so that it is one clear problem. Texts of ASCII characters
+    only are normalised in SQL; the others in Python (Unicode NFKC is not a DuckDB function)."""
     name, exists = scratch(con, f"quoted_{res.name}")
     if exists:
         return name
@@ -257,16 +274,19 @@ def _quoted_rows(con, res: Resource, relation: str) -> str:
     extras = "".join(f", {ident(c)}" for c in figures)
     rows = f"FROM {relation} WHERE as_reported IS NOT NULL AND (quote IS NOT NULL OR {stated})"
     plain = f"{_ascii('as_reported')} AND {_ascii('quote')}"
+    flags = f"coalesce({VERBATIM}, FALSE) AS verbatim, coalesce({WHOLE}, FALSE) AS whole"
     con.execute(
         f"CREATE TEMP TABLE {name} AS SELECT _row, {_normalise_sql('as_reported')} AS a, "
-        f"{_normalise_sql('quote')} AS q, as_reported, coalesce({stated}, FALSE) AS stated{extras} {rows} AND {plain}"
+        f"CASE WHEN NOT whole THEN {_normalise_sql('quote')} END AS q, as_reported, verbatim, "
+        f"coalesce({stated}, FALSE) AS stated{extras} FROM (SELECT *, {flags} {rows} AND {plain})"
     )
     found = con.execute(
-        f"SELECT _row, as_reported, quote, coalesce({stated}, FALSE){extras} {rows} AND NOT ({plain})").fetchall()
+        f"SELECT _row, as_reported, CASE WHEN NOT whole THEN quote END, verbatim, coalesce({stated}, FALSE){extras} "
+        f"FROM (SELECT *, {flags} {rows} AND NOT ({plain}))").fetchall()
     if found:
         columns = list(zip(*found, strict=True))
         con.execute(
-            f"INSERT INTO {name} SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)"
+            f"INSERT INTO {name} SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)"
             + ", unnest(?)" * len(figures),
             [list(columns[0]), [normalise(t) for t in columns[1]],
              [None if t is None else normalise(t) for t in columns[2]], list(columns[1]),
@@ -286,14 +306,15 @@ def quote_has_reported_wording(con, package: Package, staged: dict[str, str], to
         # most texts are one piece (no "..."): a plain test; the others are split
         sql = f"""
         SELECT _row, 'as_reported', as_reported, 'the wording "' || a || '" of as_reported is not in quote'
-        FROM {t} WHERE q IS NOT NULL AND a <> '' AND NOT contains(a, '...') AND NOT contains(q, a)
+        FROM {t} WHERE NOT verbatim AND q IS NOT NULL AND a <> '' AND NOT contains(a, '...')
+        AND NOT contains(q, a)
         UNION ALL
         SELECT _row, 'as_reported', as_reported,
                'the wording "' || missing[1] || '" of as_reported is not in quote'
         FROM (SELECT _row, as_reported, list_filter(
                   list_transform(string_split_regex(a, '\\s*\\.\\.\\.\\s*'), lambda x: trim(x)),
                   lambda x: x <> '' AND NOT contains(q, x)) AS missing
-              FROM {t} WHERE q IS NOT NULL AND contains(a, '...'))
+              FROM {t} WHERE NOT verbatim AND q IS NOT NULL AND contains(a, '...'))
         WHERE len(missing) > 0"""
         yield from rows(con, res, quote_has_reported_wording, sql)
 
@@ -336,11 +357,12 @@ def figure_matches_reported(con, package: Package, staged: dict[str, str], today
         t = _quoted_rows(con, res, staged[res.name])
         # every figure of as_reported in full units, a row per figure (unnested: no list lambdas)
         candidates = f"""
-            SELECT _row, CAST(w.n AS DOUBLE) * coalesce(units.times, 1.0) AS x
-            FROM (SELECT _row, regexp_extract(m, '^([0-9.]+)\\s*-?\\s*(.*)$', ['n', 'u']) AS w
-                  FROM (SELECT _row, unnest(regexp_extract_all(a, {lit(NUMBER_WITH_WORD)})) AS m
-                        FROM {t} WHERE stated AND a <> ''))
-            LEFT JOIN {units} ON units.word = lower(w.u)"""
+            SELECT _row, CAST(n AS DOUBLE) * coalesce(units.times, 1.0) AS x
+            FROM (SELECT _row, n, ltrim(substr(m, strlen(n) + 1), {lit(GAP)}) AS u
+                  FROM (SELECT _row, m, regexp_extract(m, '^[0-9.]+') AS n
+                        FROM (SELECT _row, unnest(regexp_extract_all(a, {lit(NUMBER_WITH_WORD)})) AS m
+                              FROM {t} WHERE stated AND a <> '')))
+            LEFT JOIN {units} ON units.word = lower(u)"""
         checks = " UNION ALL ".join(f"""
             SELECT _row, {lit(c)} AS col, CAST({ident(c)} AS VARCHAR) AS value,
                    '{c} ' || CASE WHEN {ident(c)} = trunc({ident(c)}) AND abs({ident(c)}) < 1e18
