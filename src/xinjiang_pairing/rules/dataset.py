@@ -298,9 +298,9 @@ def _quoted_rows(con, res: Resource, relation: str) -> str:
 @table_rule("quote-has-reported-wording", "as_reported is taken from quote", needs=("as_reported", "quote"),
             scope="dataset", shares="quotes", per_table=True)
 def quote_has_reported_wording(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
-    """The wording of as_reported is taken from quote: split at " ... " (or "…"), each part
-    appears in quote (both compared after Unicode NFKC, with quotes made straight, whitespace
-    collapsed and thousands separators removed)."""
+    """The wording of as_reported is taken from quote: it appears in quote as written, or, split
+    at " ... " (or "…"), each part appears in quote (both compared after Unicode NFKC, with quotes
+    made straight, whitespace collapsed and thousands separators removed)."""
     for res in _quoting(package, staged):
         t = _quoted_rows(con, res, staged[res.name])
         # most texts are one piece (no "..."): a plain test; the others are split
