@@ -245,6 +245,15 @@ def forms(row: dict, key: str) -> set[str]:
     return {f.lower().translate(TRADITIONAL) for f in found if f}
 
 
+def test_quotes_join_their_parts_with_three_points(data):
+    """Parts of a quote that are not adjacent on the page are joined with " ... " (the README says
+    so); an ellipsis character with a space beside it is such a join written another way. The
+    pages' own ellipses (……) stand between characters, with no space."""
+    joined = [(name, row[next(iter(row))]) for name in ("funding", "outcomes", "pairings", "meetings")
+              for row in data[name] if re.search(r" …|… ", row["quote"])]
+    assert joined == []
+
+
 def test_stated_rows_quote_their_party_and_place(data):
     """basis = stated means every column is read in the quote: the quote names the row's party and
     place, in one of their names, in traditional characters or in a short form the sources use."""
