@@ -111,13 +111,17 @@ def test_child_pairings_sit_inside_their_parent(data):
         assert parent["recipient_place_id"] in chain(child["recipient_place_id"], place_parent), child["pairing_id"]
 
 
-def test_twelfth_division_two_stated_pairings_of_different_scope(data):
-    """Shanxi supports one regiment of the 12th Division (2010 round); Shandong the whole division
-    (from 2015). Both are stated by their sources; they cover different units, so no conflict."""
+def test_twelfth_division_stated_pairings_of_different_scope(data):
+    """Shanxi supports one regiment of the 12th Division (222nd) and Hunan another (221st, with
+    Yiyang's city-level row), both in the 2010 round; Shandong the whole division (from 2015). All
+    are stated by their sources; they cover different units, so no conflict."""
     rows = {p["assisting_party_id"]: p for p in data["pairings"]
             if p["recipient_place_id"].startswith("xpcc-division-12")}
-    assert set(rows) == {"shanxi", "shandong"}
+    assert set(rows) == {"shanxi", "hunan", "yiyang", "shandong"}
     assert rows["shanxi"]["recipient_place_id"] == "xpcc-division-12-regiment-222"
+    regiment = "xpcc-division-12-regiment-221"
+    assert rows["hunan"]["recipient_place_id"] == rows["yiyang"]["recipient_place_id"] == regiment
+    assert rows["yiyang"]["parent_pairing_id"] == rows["hunan"]["pairing_id"]
     assert rows["shandong"]["recipient_place_id"] == "xpcc-division-12"
     assert all(p["basis"] == "stated" and not p["conflicts_with"] for p in rows.values())
 
@@ -234,6 +238,10 @@ def forms(row: dict, key: str) -> set[str]:
     found = {row["name_zh"], row["name_en"], *(row.get("alt_names") or "").split("; "), *SHORT_FORMS.get(row[key], [])}
     found |= {row["name_zh"][: -len(s)] for s in ("维吾尔自治区", "自治州", "地区", "省", "市", "县", "州")
               if row["name_zh"].endswith(s) and len(row["name_zh"]) - len(s) >= 2}
+    # an autonomous county without its people's name: 巴里坤哈萨克自治县 is 巴里坤县 (or 巴里坤)
+    stem = re.fullmatch(r"(.{2,}?)(?:哈萨克|回族|塔吉克|锡伯|蒙古)自治县", row["name_zh"])
+    if stem:
+        found |= {stem[1], stem[1] + "县"}
     found |= {w for w in re.split(r"[ ,()'-]+", row["name_en"]) if len(w) > 3 and w[0].isupper()
               and w not in {"Province", "Municipality", "City", "County", "Prefecture", "Autonomous", "Region",
                             "Division", "Xinjiang", "Production", "Construction", "Corps", "Regiment"}}
