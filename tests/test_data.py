@@ -113,16 +113,18 @@ def test_child_pairings_sit_inside_their_parent(data):
 
 def test_twelfth_division_stated_pairings_of_different_scope(data):
     """Shanxi supports one regiment of the 12th Division (222nd) and Hunan another (221st, with
-    Yiyang's city-level row), both in the 2010 round; Shandong the whole division (from 2015). All
-    are stated by their sources; they cover different units, so no conflict."""
+    Yiyang's city-level row), both in the 2010 round; Shandong the whole division (from 2015, with
+    Dezhou's city-level row). All are stated by their sources; they cover different units, so no
+    conflict."""
     rows = {p["assisting_party_id"]: p for p in data["pairings"]
             if p["recipient_place_id"].startswith("xpcc-division-12")}
-    assert set(rows) == {"shanxi", "hunan", "yiyang", "shandong"}
+    assert set(rows) == {"shanxi", "hunan", "yiyang", "shandong", "dezhou"}
     assert rows["shanxi"]["recipient_place_id"] == "xpcc-division-12-regiment-222"
     regiment = "xpcc-division-12-regiment-221"
     assert rows["hunan"]["recipient_place_id"] == rows["yiyang"]["recipient_place_id"] == regiment
     assert rows["yiyang"]["parent_pairing_id"] == rows["hunan"]["pairing_id"]
-    assert rows["shandong"]["recipient_place_id"] == "xpcc-division-12"
+    assert rows["shandong"]["recipient_place_id"] == rows["dezhou"]["recipient_place_id"] == "xpcc-division-12"
+    assert rows["dezhou"]["parent_pairing_id"] == rows["shandong"]["pairing_id"]
     assert all(p["basis"] == "stated" and not p["conflicts_with"] for p in rows.values())
 
 
