@@ -53,6 +53,16 @@ def test_pairing_type_follows_its_convention(data):
             assert "comprehensive" in p["notes"], p["pairing_id"]
 
 
+def test_pairings_of_the_whole_program_began_before_2010(data):
+    """A pairing recorded under the program as a whole (not one round) is one that began before
+    the 2010 round and continues in it: no parent, and a start year before 2010 where one is given."""
+    whole = [p for p in data["pairings"] if p["program_id"] == "pairing-assistance-xinjiang"]
+    assert {p["pairing_id"] for p in whole} >= {"chenzhou-tuokexun-county", "wuxi-aheqi-county-2007"}
+    for p in whole:
+        assert not p["parent_pairing_id"], p["pairing_id"]
+        assert not p["start_year"] or int(p["start_year"]) < 2010, p["pairing_id"]
+
+
 # County-level units of 2010 for which no page read states the assisting party (recorded in the
 # changelog): they have no pairing row rather than an inferred one.
 UNSTATED_2010 = {"manasi-county"}
