@@ -84,10 +84,10 @@ def test_readme_sql_example_runs_and_returns_rows(db, sql):
     assert rows, sql
 
 
-def test_readme_completeness_query_counts_81_of_82(db):
-    """82 county-level units in 2010; for one (Manas) no source read names the assisting party."""
+def test_readme_completeness_query_counts_82_of_82(db):
+    """82 county-level units in 2010, each paired by a source read (Manas since 0.9.0)."""
     sql = next(e for e in EXAMPLES if "county_units" in e)
-    assert db.execute(sql).fetchone()[0] == 81
+    assert db.execute(sql).fetchone()[0] == 82
 
 
 def test_readme_lists_every_command(root):

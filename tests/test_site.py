@@ -54,7 +54,7 @@ def test_every_county_of_the_pairing_map_finds_its_shape_by_code():
     county_units = [p for p in places.values() if p["level"] in COUNTY_LEVELS and in_xinjiang(p)]
     assert len(county_units) > 100
     paired = [p for p in county_units if p["place_id"] in recipients]
-    assert len(paired) >= 81  # the 82 units of the 2010 round but Manas, for which no source names the party
+    assert len(paired) >= 82  # the 82 units of the 2010 round
     for p in paired:
         assert codes(p) & shapes, f"{p['place_id']} ({p['adcode']}) has no shape"
     missing = {p["adcode"] for p in county_units if not codes(p) & shapes}
