@@ -241,6 +241,8 @@ def chinese(n: int) -> str:
         return "".join(DIGITS[int(d)] for d in str(n))
     tens, ones = divmod(n, 10)
     return (DIGITS[tens] if tens > 1 else "") + ("十" if tens else "") + (DIGITS[ones] if ones else "")
+
+
 # "our province", "our city": a provincial or city outlet speaking of itself
 SELF = ("我省", "我市", "本市", "全省", "our province")
 
