@@ -308,7 +308,8 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
 
 def in_cells(con, resource: Resource, into: str, what: str) -> int | None:
     """How many commas (``what = ","``) or line breaks (``"\\n"``: LF, CR or CRLF) the cells of a
-    loaded table hold: in its text columns, or, in a row with a failing cell, in all its texts.
+    loaded table hold: in its text columns (those whose enum or pattern allows one: in a row with
+    no failing cell, every cell passes them), or, in a row with a failing cell, in all its texts.
     None if a missing value holds one (such cells are read as empty) or the table cannot be read."""
     import duckdb
 
@@ -326,7 +327,9 @@ def in_cells(con, resource: Resource, into: str, what: str) -> int | None:
                      f"{times(text, 'chr(13)')} - {times(text, 'chr(13) || chr(10)')} // 2 ELSE 0 END")
         return f"coalesce({found}, 0)"
 
-    texts = " + ".join(count(ident(f.name)) for f in resource.fields if f.sql_type == "VARCHAR") or "0"
+    chars = "," if what == "," else "\n\r"  # a column whose enum or pattern rules them out holds none
+    texts = " + ".join(count(ident(f.name)) for f in resource.fields
+                       if f.sql_type == "VARCHAR" and f.may_contain(chars)) or "0"
     bad = f"coalesce(list_sum(list_transform({BAD}, lambda x: {count('x')})), 0)"
     try:
         found = con.execute(f"SELECT sum(CASE WHEN {BAD} IS NULL THEN {texts} ELSE {bad} END) "

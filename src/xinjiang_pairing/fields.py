@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .pattern_edges import may_begin_or_end_with
+from .pattern_edges import may_begin_or_end_with, may_contain
 from .sql import ident, lit, quoted
 
 
@@ -273,6 +273,15 @@ class Field:
             return any(t[0] in first or t[-1] in last for t in texts)
         pattern = self.constraints.get("pattern")
         return pattern is None or may_begin_or_end_with(pattern, first, last)
+
+    def may_contain(self, chars: str) -> bool:
+        """Whether a cell that passes its enum or pattern may hold one of ``chars`` (True when the
+        field has neither)."""
+        enum = self.constraints.get("enum")
+        if enum is not None:
+            return any(c in str(v) for v in enum for c in chars)
+        pattern = self.constraints.get("pattern")
+        return pattern is None or may_contain(pattern, chars)
 
     # Polars and Pandera
 

@@ -1,9 +1,10 @@
-"""Which characters can begin or end a text that fully matches a Table Schema ``pattern`` (as
-DuckDB's regexp_full_match reads it).
+"""Which characters can begin or end, or appear anywhere in, a text that fully matches a Table
+Schema ``pattern`` (as DuckDB's regexp_full_match reads it).
 
 Used to skip a text rule ("does not start with =", "no leading or trailing whitespace") on a column
-whose pattern already rules the characters out, once every cell is known to match its pattern. The
-answer errs on the safe side: whenever the pattern uses something this module does not follow
+whose pattern already rules the characters out, once every cell is known to match its pattern, and
+to leave out of the count of commas and line breaks inside cells the columns that cannot hold one.
+The answer errs on the safe side: whenever the pattern uses something this module does not follow
 (flags, back references, look-arounds, a syntax Python cannot parse), it says "may".
 """
 
@@ -98,5 +99,50 @@ def may_begin_or_end_with(pattern: str, first: str, last: str) -> bool:
         if parsed.state.flags & ~(_c.SRE_FLAG_UNICODE):
             return True
         return _edge(parsed, first, last=False)[0] or _edge(parsed, last, last=True)[0]
+    except (_Unknown, re.error, RecursionError, ValueError, TypeError):
+        return True
+
+
+def _holds(seq, chars: str) -> bool:
+    """Whether a match of ``seq`` can hold one of ``chars`` anywhere."""
+    for op, av in seq:
+        name = str(op)
+        if name == "LITERAL":
+            h = chr(av) in chars
+        elif name == "NOT_LITERAL":
+            h = any(ord(ch) != av for ch in chars)
+        elif name == "ANY":
+            h = bool(chars)
+        elif name == "IN":
+            h = any(_in_set(av, ch) for ch in chars)
+        elif name == "SUBPATTERN":
+            _group, add_flags, del_flags, sub = av
+            if add_flags or del_flags:
+                raise _Unknown("flags")
+            h = _holds(sub, chars)
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            h = _holds(av[2], chars)
+        elif name == "BRANCH":
+            h = any(_holds(alt, chars) for alt in av[1])
+        elif name == "AT" and str(av) in ("AT_BEGINNING", "AT_BEGINNING_STRING", "AT_END", "AT_END_STRING"):
+            h = False
+        else:
+            raise _Unknown(name)
+        if h:
+            return True
+    return False
+
+
+@lru_cache(maxsize=1024)
+def may_contain(pattern: str, chars: str) -> bool:
+    """True unless no text that fully matches ``pattern`` holds a character of ``chars`` (read as
+    ``may_begin_or_end_with`` reads patterns)."""
+    if _p is None or "[:" in pattern:
+        return True
+    try:
+        parsed = _p.parse(pattern)
+        if parsed.state.flags & ~(_c.SRE_FLAG_UNICODE):
+            return True
+        return _holds(parsed, chars)
     except (_Unknown, re.error, RecursionError, ValueError, TypeError):
         return True

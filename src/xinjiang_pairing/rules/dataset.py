@@ -219,7 +219,7 @@ def same_as_points_at_same_figure(con, package: Package, staged: dict[str, str],
 _CHINESE_UNITS = "|".join(u for u, _ in UNITS if not u.isascii())
 NUMBER_WITH_WORD = rf"{NUMBER}(?:(?:\s*-\s*|\s*)(?:{_CHINESE_UNITS}|[a-zA-Z]+))?"
 RELATIVE_TOLERANCE = 1e-9
-GAP = " -\t\n\f\r"  # what may stand between a number and its unit: spaces (RE2's \s) and one hyphen
+UNIT_AT_END = r"[^0-9.\s-]*$"  # the unit of a figure (neither digits, point, spaces nor hyphen)
 
 
 # What ``normalise`` does to a text of ASCII characters only (NFKC leaves those as they are), in SQL:
@@ -355,14 +355,20 @@ def figure_matches_reported(con, package: Package, staged: dict[str, str], today
         if "basis" not in res.field_names or not figures:
             continue
         t = _quoted_rows(con, res, staged[res.name])
-        # every figure of as_reported in full units, a row per figure (unnested: no list lambdas)
+        cols = ", ".join(ident(c) for c in figures)
+        # every figure of as_reported in full units, a row per figure (unnested: no list lambdas),
+        # beside the row's own figures: its number, times the unit that ends it (the text after the
+        # number and the gap; regexp_extract: ltrim by characters is slower)
         candidates = f"""
-            SELECT _row, CAST(n AS DOUBLE) * coalesce(units.times, 1.0) AS x
-            FROM (SELECT _row, n, ltrim(substr(m, strlen(n) + 1), {lit(GAP)}) AS u
-                  FROM (SELECT _row, m, regexp_extract(m, '^[0-9.]+') AS n
-                        FROM (SELECT _row, unnest(regexp_extract_all(a, {lit(NUMBER_WITH_WORD)})) AS m
-                              FROM {t} WHERE stated AND a <> '')))
-            LEFT JOIN {units} ON units.word = lower(u)"""
+            SELECT _row, {cols}, CAST(regexp_extract(m, '^[0-9.]+') AS DOUBLE) * coalesce(units.times, 1.0) AS x
+            FROM (SELECT _row, {cols}, unnest(regexp_extract_all(a, {lit(NUMBER_WITH_WORD)})) AS m
+                  FROM {t} WHERE stated AND a <> '' AND ({' OR '.join(f'{ident(c)} IS NOT NULL' for c in figures)}))
+            LEFT JOIN {units} ON units.word = lower(regexp_extract(m, {lit(UNIT_AT_END)}))"""
+        # a figure matches if one candidate of its row does (one pass, grouped by row); a row
+        # without any number in as_reported has no candidate and matches nothing
+        near = "abs(x - {c}) <= " + repr(RELATIVE_TOLERANCE) + " * greatest(abs(x), abs({c}))"
+        matched = ", ".join(f"bool_or({near.format(c=ident(c))}) AS {ident('ok_' + c)}" for c in figures)
+        found = f"SELECT _row, {matched} FROM ({candidates}) GROUP BY _row"
         checks = " UNION ALL ".join(f"""
             SELECT _row, {lit(c)} AS col, CAST({ident(c)} AS VARCHAR) AS value,
                    '{c} ' || CASE WHEN {ident(c)} = trunc({ident(c)}) AND abs({ident(c)}) < 1e18
@@ -370,12 +376,10 @@ def figure_matches_reported(con, package: Package, staged: dict[str, str], today
                                   ELSE CAST({ident(c)} AS VARCHAR) END ||
                    ' is not a number of as_reported (' || as_reported || ') in full units' AS message,
                    CAST({ident(c)} AS DOUBLE) AS figure, as_reported
-            FROM {t} f WHERE stated AND {ident(c)} IS NOT NULL AND a <> ''
-            AND (NOT isfinite(CAST({ident(c)} AS DOUBLE)) OR NOT EXISTS (
-                SELECT 1 FROM candidates k WHERE k._row = f._row
-                AND abs(k.x - f.{ident(c)}) <= {RELATIVE_TOLERANCE!r} * greatest(abs(k.x), abs(f.{ident(c)}))))"""
+            FROM {t} f LEFT JOIN found USING (_row) WHERE stated AND {ident(c)} IS NOT NULL AND a <> ''
+            AND (NOT isfinite(CAST({ident(c)} AS DOUBLE)) OR NOT coalesce({ident('ok_' + c)}, FALSE))"""
             for c in figures)
-        sql = f"WITH candidates AS MATERIALIZED ({candidates}) {checks}"
+        sql = f"WITH found AS MATERIALIZED ({found}) {checks}"
         # SQL reads digits and the common units; the rows it cannot match are read again in Python,
         # which also knows traditional characters, 多/余, number words and Chinese numerals
         for row, column, value, message, figure, reported in con.execute(sql).fetchall():
