@@ -180,6 +180,27 @@ def test_text_rules_read_the_same_in_duckdb_and_python(pkg):
     assert [t for t in texts if re.search(formula.regex, t)] == ["=1+1", "+1", "-x", "@a"]
 
 
+def test_first_pass_finds_every_row_a_text_rule_finds(pkg):
+    """The one cheap condition over a table's text rules is true for exactly the texts one of the
+    rules' regular expressions finds: every formula and whitespace character (multi-byte ones too)
+    at either end, not in the middle; a NULL or empty text passes."""
+    import re
+
+    import duckdb
+
+    from xinjiang_pairing.rules import _first_pass
+
+    res = load_package(pkg.root).resource("funding")
+    text_rules = [r for r in row_rules(res, TODAY) if r.regex and r.column == "notes"]
+    chars = sorted(set(generic.FORMULA_CHARS + generic.WHITESPACE))
+    texts = [None, "", "ok", "a b", "数字", *(t for c in chars for t in (c + "x", "x" + c, "x" + c + "y", c))]
+    expected = [t is not None and any(re.search(r.regex, t) for r in text_rules) for t in texts]
+    con = duckdb.connect()
+    found = con.execute(f"SELECT [{_first_pass(text_rules)} FOR notes IN ?]", [texts]).fetchone()[0]
+    assert found == expected
+    assert sum(expected) > len(chars)  # both ends of many characters were flagged
+
+
 def test_cycles_through_different_self_references(pkg, tmp_path):
     from xinjiang_pairing.build import build
 

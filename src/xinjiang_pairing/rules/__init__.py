@@ -143,9 +143,11 @@ def rows(con, resource: Resource, rule: Rule | str, sql: str) -> Iterator[Proble
 
 def _first_pass(rules: list[RowRule]) -> str:
     """One condition true for every row that breaks any of the rules. Text rules on the same
-    column become one test of the text's first and last characters by their code points (``ord``),
-    which reads two characters where a regular expression ending in ``$`` reads the whole text
-    (text rules are most of the cost); the rules' own conditions then find which rule it was."""
+    column become one test of the text's first and last characters: is it among the characters
+    (``contains`` on a string of them; a whole character found in whole characters), which reads
+    two characters where a regular expression ending in ``$`` reads the whole text (text rules are
+    most of the cost), and plans in a fraction of the time of ``ord(...) IN (...)`` lists; the
+    rules' own conditions then find which rule it was."""
     edges: dict[str, tuple[set[str], set[str]]] = {}
     others = []
     for rule in rules:
@@ -157,14 +159,10 @@ def _first_pass(rules: list[RowRule]) -> str:
             others.append(f"NOT coalesce({rule.passes}, TRUE)")
     for column, (first, last) in edges.items():
         col = ident(column)
-        tests = [f"ord({col}) IN ({_codes(first)})"] if first else []
-        tests += [f"ord(right({col}, 1)) IN ({_codes(last)})"] if last else []
-        others.append(f"coalesce({' OR '.join(tests)}, FALSE)")
+        tests = [f"contains({lit(''.join(sorted(first)))}, left({col}, 1))"] if first else []
+        tests += [f"contains({lit(''.join(sorted(last)))}, right({col}, 1))"] if last else []
+        others.append(f"coalesce({col} <> '' AND ({' OR '.join(tests)}), FALSE)")  # contains(x, '') is true
     return " OR ".join(others) or "FALSE"
-
-
-def _codes(chars: set[str]) -> str:
-    return ", ".join(str(ord(c)) for c in sorted(chars))
 
 
 _made: dict[int, set[str]] = {}  # the scratch tables made on each connection (by id) in this run
