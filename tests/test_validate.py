@@ -63,7 +63,7 @@ def test_enum_and_pattern(pkg):
         f'data/parties.csv, row {row}, column "parent_party_id": "Zhejiang" does not match the pattern '
         f"^[a-z0-9]+(-[a-z0-9]+)*$ [pattern]",
         f'data/parties.csv, row {row}, column "party_type": "town" is not one of the allowed values: province, '
-        "municipality, sub_provincial_city, city, county_level_city, central_department, central_soes, "
+        "municipality, sub_provincial_city, city, county_level_city, district, central_department, central_soes, "
         "collective, institution, enterprise [enum]",
     ]
 

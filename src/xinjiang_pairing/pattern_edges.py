@@ -87,20 +87,26 @@ def _edge(seq, chars: str, last: bool) -> tuple[bool, bool]:
     return hits, True
 
 
-@lru_cache(maxsize=1024)
-def may_begin_or_end_with(pattern: str, first: str, last: str) -> bool:
-    """True unless no text that fully matches ``pattern`` begins with a character of ``first`` or
-    ends with a character of ``last`` (any characters: RE2's classes \\d, \\s and \\w are ASCII, as
-    written above, and literals and ranges compare code points)."""
-    if _p is None or "[:" in pattern:  # [:space:] reads differently
+def _answer(pattern: str, question) -> bool:
+    """``question(parsed)`` for the parsed pattern, or True (may) for what is not followed: flags,
+    a POSIX class ([:space:] reads differently), a syntax Python cannot parse, an unknown node."""
+    if _p is None or "[:" in pattern:
         return True
     try:
         parsed = _p.parse(pattern)
         if parsed.state.flags & ~(_c.SRE_FLAG_UNICODE):
             return True
-        return _edge(parsed, first, last=False)[0] or _edge(parsed, last, last=True)[0]
+        return question(parsed)
     except (_Unknown, re.error, RecursionError, ValueError, TypeError):
         return True
+
+
+@lru_cache(maxsize=1024)
+def may_begin_or_end_with(pattern: str, first: str, last: str) -> bool:
+    """True unless no text that fully matches ``pattern`` begins with a character of ``first`` or
+    ends with a character of ``last`` (any characters: RE2's classes \\d, \\s and \\w are ASCII, as
+    written above, and literals and ranges compare code points)."""
+    return _answer(pattern, lambda parsed: _edge(parsed, first, last=False)[0] or _edge(parsed, last, last=True)[0])
 
 
 def _holds(seq, chars: str) -> bool:
@@ -137,12 +143,4 @@ def _holds(seq, chars: str) -> bool:
 def may_contain(pattern: str, chars: str) -> bool:
     """True unless no text that fully matches ``pattern`` holds a character of ``chars`` (read as
     ``may_begin_or_end_with`` reads patterns)."""
-    if _p is None or "[:" in pattern:
-        return True
-    try:
-        parsed = _p.parse(pattern)
-        if parsed.state.flags & ~(_c.SRE_FLAG_UNICODE):
-            return True
-        return _holds(parsed, chars)
-    except (_Unknown, re.error, RecursionError, ValueError, TypeError):
-        return True
+    return _answer(pattern, lambda parsed: _holds(parsed, chars))
