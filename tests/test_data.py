@@ -172,7 +172,8 @@ CONVENTIONAL = {"乌鲁木齐": "Urumqi", "克拉玛依": "Karamay", "吐鲁番"
                 "新疆": "Xinjiang"}
 GENERIC = [("维吾尔自治区", "Uygur Autonomous Region"), ("自治州", "Autonomous Prefecture"),
            ("自治县", "Autonomous County"), ("地区", "Prefecture"), ("县", "County"), ("新区", "New Area"),
-           ("区", "District"), ("镇", "Town"), ("乡", "Township"), ("市", "City"), ("省", "Province"), ("市", "Municipality")]
+           ("区", "District"), ("镇", "Town"), ("乡", "Township"), ("市", "City"), ("省", "Province"),
+           ("市", "Municipality")]
 ETHNIC = {"哈萨克": "Kazakh", "蒙古": "Mongol", "回族": "Hui", "锡伯": "Xibe", "塔吉克": "Tajik",
           "柯尔克孜": "Kirghiz", "柯尔克孜族": "Kirghiz Ethnic"}
 
