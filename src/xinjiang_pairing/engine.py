@@ -313,7 +313,8 @@ def in_cells(con, resource: Resource, into: str, what: str) -> int | None:
     None if a missing value holds one (such cells are read as empty) or the table cannot be read."""
     import duckdb
 
-    if any(what in v or (what == "\n" and "\r" in v) for v in resource.missing_values):
+    chars = "," if what == "," else "\n\r"  # the characters counted
+    if any(c in v for v in resource.missing_values for c in chars):
         return None
 
     def times(text: str, part: str) -> str:
@@ -327,7 +328,7 @@ def in_cells(con, resource: Resource, into: str, what: str) -> int | None:
                      f"{times(text, 'chr(13)')} - {times(text, 'chr(13) || chr(10)')} // 2 ELSE 0 END")
         return f"coalesce({found}, 0)"
 
-    chars = "," if what == "," else "\n\r"  # a column whose enum or pattern rules them out holds none
+    # a column whose enum or pattern rules them out holds none
     texts = " + ".join(count(ident(f.name)) for f in resource.fields
                        if f.sql_type == "VARCHAR" and f.may_contain(chars)) or "0"
     bad = f"coalesce(list_sum(list_transform({BAD}, lambda x: {count('x')})), 0)"
