@@ -6,6 +6,7 @@ from xinjiang_pairing import engine
 from xinjiang_pairing.package import load_package
 from xinjiang_pairing.report import Problem
 from xinjiang_pairing.rules import RULES, Rule, dataset, generic, row_rules, scratch
+from xinjiang_pairing.sql import lit
 
 
 def test_period_cannot_end_before_it_starts(pkg):
@@ -232,39 +233,46 @@ def test_long_cycles_are_found(pkg):
                         f'from "{ring[0]["pairing_id"]}" leads back to it (a cycle) [{generic.no_cycles}]')
 
 
-def test_rules_that_share_scratch_tables_run_on_one_cursor_for_each_table_apart(monkeypatch):
-    """Table rules run in lanes: a ``per_table`` rule is given one table at a time, rules that name one
-    ``shares`` run one after the other on one cursor (the scratch table the first makes is there
-    for the second), and the problems come in the order of the registry."""
+def test_rules_that_share_scratch_tables_run_on_one_cursor_for_each_part_apart(monkeypatch):
+    """Table rules run in lanes: a ``per_table`` rule is given each large table alone and the other
+    tables together, rules that name one ``shares`` run one after the other on one cursor for each
+    part (the scratch table the first makes is there for the second), and the problems come in the
+    order of the registry."""
     seen = []
 
     def make(con, package, staged, today):
-        (name,) = staged
-        table, exists = scratch(con, f"test_{name}")
-        con.execute(f"CREATE TEMP TABLE {table} AS SELECT count(*) AS n FROM {staged[name]}")
-        seen.append(("make", name, id(con), exists))
-        yield Problem(f"data/{name}.csv", 0, "", "test-make", "made")
+        table, exists = scratch(con, "test_" + "_".join(staged))
+        counts = " UNION ALL ".join(f"SELECT {lit(n)} AS name, count(*) AS n FROM {r}" for n, r in staged.items())
+        con.execute(f"CREATE TEMP TABLE {table} AS {counts}")
+        seen.append(("make", tuple(staged), id(con), exists))
+        for name in staged:
+            yield Problem(f"data/{name}.csv", 0, "", "test-make", "made")
 
     def read(con, package, staged, today):
-        (name,) = staged
-        table, exists = scratch(con, f"test_{name}")
-        n = con.execute(f"SELECT n FROM {table}").fetchone()[0]
-        seen.append(("read", name, id(con), exists))
-        yield Problem(f"data/{name}.csv", 0, "", "test-read", f"{n} rows")
+        table, exists = scratch(con, "test_" + "_".join(staged))
+        counted = dict(con.execute(f"SELECT name, n FROM {table}").fetchall())
+        seen.append(("read", tuple(staged), id(con), exists))
+        for name in staged:
+            yield Problem(f"data/{name}.csv", 0, "", "test-read", f"{counted[name]} rows")
 
     for code, fn in (("test-make", make), ("test-read", read)):
         monkeypatch.setitem(RULES, code, Rule(code, code, code, ("quote",), "generic", table=fn, shares="test",
                                               per_table=True))
     package = load_package()
+    quoting = [r.name for r in package.resources if "quote" in r.field_names]
+    size = {r.name: r.path.stat().st_size for r in package.resources}
+    large = sorted(quoting, key=size.get)[-2:]  # the two largest tables with a quote count as large
+    monkeypatch.setattr(engine, "EXACT_BYTES", min(size[n] for n in large) - 1)
+    assert sorted(n for n in quoting if size[n] > engine.EXACT_BYTES) == sorted(large)
+    parts = [(n,) for n in quoting if n in large] + [tuple(n for n in quoting if n not in large)]
     report = engine.check(engine.connect(), package, today=TODAY)
     found = [p for p in report.problems if p.rule.startswith("test-")]
     assert len(found) == len(report.problems)  # the package passes every other check
-    quoting = [r.name for r in package.resources if "quote" in r.field_names]
     counts = report.rows_checked
     assert [(p.file, p.rule, p.message) for p in found] == (
-        [(f"data/{n}.csv", "test-make", "made") for n in quoting]
-        + [(f"data/{n}.csv", "test-read", f"{counts[n]} rows") for n in quoting])
-    cursors = {name: c for step, name, c, _ in seen if step == "make"}
-    assert sorted(cursors) == sorted(quoting) and len(quoting) > 1
-    assert sorted((step, name, c == cursors[name], exists) for step, name, c, exists in seen) == sorted(
-        [("make", n, True, False) for n in quoting] + [("read", n, True, True) for n in quoting])
+        [(f"data/{n}.csv", "test-make", "made") for part in parts for n in part]
+        + [(f"data/{n}.csv", "test-read", f"{counts[n]} rows") for part in parts for n in part])
+    cursors = {part: c for step, part, c, _ in seen if step == "make"}
+    assert sorted(cursors) == sorted(parts) and len(parts) == 3 and len(parts[2]) > 1
+    assert sorted((step, part, c == cursors[part], exists) for step, part, c, exists in seen) == sorted(
+        [("make", part, True, False) for part in parts] + [("read", part, True, True) for part in parts])

@@ -57,7 +57,7 @@ class Rule:
     rows: Callable[[Resource, dt.date], list[RowRule]] | None = None
     table: TableCheck | None = None
     shares: str = ""  # table rules with the same name here share scratch tables: they run on one connection
-    per_table: bool = False  # a table rule that looks at each table alone: it may run on each apart
+    per_table: bool = False  # a table rule that may run on any part of the tables (see ``_parts``)
 
     def applies_to(self, resource: Resource) -> bool:
         return all("." in n or n in resource.field_names for n in self.needs)
@@ -80,8 +80,8 @@ def table_rule(code: str, title: str, needs: tuple[str, ...] = (), scope: str = 
                per_table: bool = False):
     """Register the decorated function as a table rule (its docstring is the description);
     the name it is bound to becomes the ``Rule``. Rules that make or read the same ``scratch``
-    tables name one ``shares``; ``per_table``: the rule reads each table alone (given one table
-    in ``staged``, it checks that one), so that it can run on the tables apart."""
+    tables name one ``shares``; ``per_table``: the rule checks the tables it is given in ``staged``
+    and nothing else, so that it can run on parts of them (``_parts``) side by side."""
     def wrap(fn: TableCheck) -> Rule:
         return register(Rule(code, title, " ".join((fn.__doc__ or title).split()), needs, scope, table=fn,
                              shares=shares, per_table=per_table))
@@ -185,14 +185,12 @@ def run_rules(con, package: Package, staged: dict[str, str], today: dt.date, cle
     columns and ``_row``, the line where the row begins; ``clean``: those whose every cell is
     known to pass its checks). The row rules and the table rules run two at a time, each on a
     connection of its own (``con.cursor()``), rules that share scratch tables one after the other
-    on one (for each table apart, if they are ``per_table``); the problems come in the order of
-    the registry."""
+    on one (for each part of the tables apart, if they are ``per_table``: ``_parts``); the
+    problems come in the order of the registry."""
     tasks = [lambda c: _row_problems(c, package, staged, today, clean)]
     lanes: dict[object, list[int]] = {0: [0]}  # tasks that must share a connection, in order
     for rule in table_rules():
-        parts = ([{n: r} for n, r in staged.items() if rule.applies_to(package.resource(n))] if rule.per_table
-                 else [staged])
-        for part in parts:
+        for part in _parts(rule, package, staged):
             key = (rule.shares, *part) if rule.shares else len(tasks)
             lanes.setdefault(key, []).append(len(tasks))
             tasks.append(lambda c, check=rule.table, part=part: check(c, package, part, today))
@@ -205,6 +203,19 @@ def run_rules(con, package: Package, staged: dict[str, str], today: dt.date, cle
     for lane, got in zip(lanes.values(), found, strict=True):
         by_task.update(zip(lane, got, strict=True))
     return [p for i in range(len(tasks)) for p in by_task[i]]
+
+
+def _parts(rule: Rule, package: Package, staged: dict[str, str]) -> list[dict[str, str]]:
+    """The parts of ``staged`` a table rule is given, each run on a lane of its own: all the tables,
+    or for a ``per_table`` rule each large table alone (so that large tables are checked side by
+    side) and the other tables it applies to together (one query for them all, not one each)."""
+    if not rule.per_table:
+        return [staged]
+    from ..engine import is_large
+
+    applying = {n: r for n, r in staged.items() if rule.applies_to(package.resource(n))}
+    small = {n: r for n, r in applying.items() if not is_large(package.resource(n))}
+    return [{n: r} for n, r in applying.items() if n not in small] + ([small] if small else [])
 
 
 def _row_problems(con, package: Package, staged: dict[str, str], today: dt.date, clean: set) -> list[Problem]:

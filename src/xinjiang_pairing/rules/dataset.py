@@ -259,40 +259,63 @@ WHOLE = (f"{VERBATIM} AND ({_safe_edge('left(as_reported, 1)')} OR {_safe_edge(f
          f"OR {_safe_edge(f'substring(quote, {_AT} + length(as_reported), 1)')})")
 
 
-def _quoted_rows(con, res: Resource, relation: str) -> str:
-    """The rows with an as_reported and a quote (or with basis = stated), made once per run and
-    shared by the quote rules: as_reported normalised (``a``), quote normalised (``q``, left empty
-    where as_reported is ``whole`` in it: nothing is left to compare), as_reported as written,
-    ``verbatim``, the row number, ``stated`` and the figure columns. A row with an empty quote is
-    left to the schema's ``required``, so that it is one clear problem. Texts of ASCII characters
-    only are normalised in SQL; the others in Python (Unicode NFKC is not a DuckDB function)."""
-    name, exists = scratch(con, f"quoted_{res.name}")
+def _quoted_rows(con, tables: list[Resource], staged: dict[str, str]) -> str:
+    """The rows of ``tables`` with an as_reported and a quote (or with basis = stated), in one
+    scratch table made once per run and shared by the quote rules: the table (``_t``, its place in
+    ``tables``), the row number, as_reported normalised (``a``), quote normalised (``q``, left
+    empty where as_reported is ``whole`` in it: nothing is left to compare), as_reported as
+    written, ``verbatim``, ``stated`` and each table's figure columns (named ``<_t>:<column>``, so
+    that each keeps its type). The tables are stacked first and the texts normalised once over
+    all of them: one query to plan, not one for each table. A row with an empty quote is left to
+    the schema's ``required``, so that it is one clear problem. Texts of ASCII characters only are
+    normalised in SQL; the others in Python (Unicode NFKC is not a DuckDB function)."""
+    name, exists = scratch(con, "quoted_" + "_".join(r.name for r in tables))
     if exists:
         return name
-    figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
-    stated = "basis = 'stated'" if "basis" in res.field_names else "FALSE"
+
+    def picked(k: int, res: Resource) -> str:
+        stated = "basis = 'stated'" if "basis" in res.field_names else "FALSE"
+        extras = "".join(f", {ident(c)} AS {ident(f'{k}:{c}')}" for c in _figures(res))
+        return (f"SELECT {k} AS _t, _row, as_reported, quote, coalesce({stated}, FALSE) AS stated{extras} "
+                f"FROM {staged[res.name]} WHERE as_reported IS NOT NULL AND (quote IS NOT NULL OR {stated})")
+
+    stacked = " UNION ALL BY NAME ".join(picked(k, res) for k, res in enumerate(tables))
+    figures = [f"{k}:{c}" for k, res in enumerate(tables) for c in _figures(res)]
     extras = "".join(f", {ident(c)}" for c in figures)
-    rows = f"FROM {relation} WHERE as_reported IS NOT NULL AND (quote IS NOT NULL OR {stated})"
     plain = f"{_ascii('as_reported')} AND {_ascii('quote')}"
-    flags = f"coalesce({VERBATIM}, FALSE) AS verbatim, coalesce({WHOLE}, FALSE) AS whole"
+    flagged = f"SELECT *, coalesce({VERBATIM}, FALSE) AS verbatim, coalesce({WHOLE}, FALSE) AS whole FROM ({stacked})"
     con.execute(
-        f"CREATE TEMP TABLE {name} AS SELECT _row, {_normalise_sql('as_reported')} AS a, "
-        f"CASE WHEN NOT whole THEN {_normalise_sql('quote')} END AS q, as_reported, verbatim, "
-        f"coalesce({stated}, FALSE) AS stated{extras} FROM (SELECT *, {flags} {rows} AND {plain})"
+        f"CREATE TEMP TABLE {name} AS SELECT _t, _row, {_normalise_sql('as_reported')} AS a, "
+        f"CASE WHEN NOT whole THEN {_normalise_sql('quote')} END AS q, as_reported, verbatim, stated{extras} "
+        f"FROM ({flagged}) WHERE {plain}"
     )
     found = con.execute(
-        f"SELECT _row, as_reported, CASE WHEN NOT whole THEN quote END, verbatim, coalesce({stated}, FALSE){extras} "
-        f"FROM (SELECT *, {flags} {rows} AND NOT ({plain}))").fetchall()
+        f"SELECT _t, _row, as_reported, CASE WHEN NOT whole THEN quote END, verbatim, stated{extras} "
+        f"FROM ({flagged}) WHERE NOT ({plain})").fetchall()
     if found:
         columns = list(zip(*found, strict=True))
+        names = ["_t", "_row", "a", "q", "as_reported", "verbatim", "stated", *figures]
         con.execute(
-            f"INSERT INTO {name} SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)"
-            + ", unnest(?)" * len(figures),
-            [list(columns[0]), [normalise(t) for t in columns[1]],
-             [None if t is None else normalise(t) for t in columns[2]], list(columns[1]),
-             *[list(c) for c in columns[3:]]],
+            f"INSERT INTO {name} BY NAME SELECT " + ", ".join(f"unnest(?) AS {ident(n)}" for n in names),
+            [list(columns[0]), list(columns[1]), [normalise(t) for t in columns[2]],
+             [None if t is None else normalise(t) for t in columns[3]], list(columns[2]),
+             *[list(c) for c in columns[4:]]],
         )
     return name
+
+
+def _figures(res: Resource) -> list[str]:
+    return [c for c in FIGURE_COLUMNS if c in res.field_names]
+
+
+def _over_quotes(con, package: Package, staged: dict[str, str], rule, query) -> Iterator[Problem]:
+    """Problems from ``query(t)``, a query over the scratch table ``t`` of the quoting tables of
+    ``staged`` returning (table, row, column, value, message), the table as its ``_t``."""
+    tables = list(_quoting(package, staged))
+    if not tables:
+        return
+    for k, row, column, value, message in con.execute(query(_quoted_rows(con, tables, staged))).fetchall():
+        yield Problem(tables[k].rel_path, int(row), column, str(rule), message, value)
 
 
 @table_rule("quote-has-reported-wording", "as_reported is taken from quote", needs=("as_reported", "quote"),
@@ -301,22 +324,19 @@ def quote_has_reported_wording(con, package: Package, staged: dict[str, str], to
     """The wording of as_reported is taken from quote: it appears in quote as written, or, split
     at " ... " (or "…"), each part appears in quote (both compared after Unicode NFKC, with quotes
     made straight, whitespace collapsed and thousands separators removed)."""
-    for res in _quoting(package, staged):
-        t = _quoted_rows(con, res, staged[res.name])
-        # most texts are one piece (no "..."): a plain test; the others are split
-        sql = f"""
-        SELECT _row, 'as_reported', as_reported, 'the wording "' || a || '" of as_reported is not in quote'
-        FROM {t} WHERE NOT verbatim AND q IS NOT NULL AND a <> '' AND NOT contains(a, '...')
-        AND NOT contains(q, a)
-        UNION ALL
-        SELECT _row, 'as_reported', as_reported,
-               'the wording "' || missing[1] || '" of as_reported is not in quote'
-        FROM (SELECT _row, as_reported, list_filter(
-                  list_transform(string_split_regex(a, '\\s*\\.\\.\\.\\s*'), lambda x: trim(x)),
-                  lambda x: x <> '' AND NOT contains(q, x)) AS missing
-              FROM {t} WHERE NOT verbatim AND q IS NOT NULL AND contains(a, '...'))
-        WHERE len(missing) > 0"""
-        yield from rows(con, res, quote_has_reported_wording, sql)
+    # most texts are one piece (no "..."): a plain test; the others are split
+    yield from _over_quotes(con, package, staged, quote_has_reported_wording, lambda t: f"""
+    SELECT _t, _row, 'as_reported', as_reported, 'the wording "' || a || '" of as_reported is not in quote'
+    FROM {t} WHERE NOT verbatim AND q IS NOT NULL AND a <> '' AND NOT contains(a, '...')
+    AND NOT contains(q, a)
+    UNION ALL
+    SELECT _t, _row, 'as_reported', as_reported,
+           'the wording "' || missing[1] || '" of as_reported is not in quote'
+    FROM (SELECT _t, _row, as_reported, list_filter(
+              list_transform(string_split_regex(a, '\\s*\\.\\.\\.\\s*'), lambda x: trim(x)),
+              lambda x: x <> '' AND NOT contains(q, x)) AS missing
+          FROM {t} WHERE NOT verbatim AND q IS NOT NULL AND contains(a, '...'))
+    WHERE len(missing) > 0""")
 
 
 @table_rule("quote-has-reported-numbers", "Every number of as_reported is in quote", needs=("as_reported", "quote"),
@@ -324,21 +344,17 @@ def quote_has_reported_wording(con, package: Package, staged: dict[str, str], to
 def quote_has_reported_numbers(con, package: Package, staged: dict[str, str], today) -> Iterator[Problem]:
     """Every number in as_reported (digits with an optional decimal part, after the same
     normalising) appears as a number in quote."""
-    for res in _quoting(package, staged):
-        t = _quoted_rows(con, res, staged[res.name])
-        # A text found whole in the quote that neither begins nor ends with a digit or a point has
-        # its numbers in the quote as they are (no number of the quote runs into or out of it):
-        # only the other rows are read number by number.
-        sql = f"""
-        SELECT _row, 'as_reported', as_reported, 'the number ' || n || ' in as_reported is not in quote'
-        FROM (SELECT _row, as_reported, unnest(regexp_extract_all(a, {lit(NUMBER)})) AS n,
-                     regexp_extract_all(q, {lit(NUMBER)}) AS qs
-              FROM {t} WHERE q IS NOT NULL
-              AND NOT (contains(q, a) AND NOT regexp_matches(a, '^[0-9.]|[0-9.]$')))
-        WHERE NOT list_contains(qs, n)  -- as written first; as a number (1.50 is 1.5) only if not
-          AND NOT list_contains(list_transform(qs, lambda x: CAST(x AS DOUBLE)), CAST(n AS DOUBLE))"""
-        yield from rows(con, res, quote_has_reported_numbers, sql)
-
+    # A text found whole in the quote that neither begins nor ends with a digit or a point has
+    # its numbers in the quote as they are (no number of the quote runs into or out of it):
+    # only the other rows are read number by number.
+    yield from _over_quotes(con, package, staged, quote_has_reported_numbers, lambda t: f"""
+    SELECT _t, _row, 'as_reported', as_reported, 'the number ' || n || ' in as_reported is not in quote'
+    FROM (SELECT _t, _row, as_reported, unnest(regexp_extract_all(a, {lit(NUMBER)})) AS n,
+                 regexp_extract_all(q, {lit(NUMBER)}) AS qs
+          FROM {t} WHERE q IS NOT NULL
+          AND NOT (contains(q, a) AND NOT regexp_matches(a, '^[0-9.]|[0-9.]$')))
+    WHERE NOT list_contains(qs, n)  -- as written first; as a number (1.50 is 1.5) only if not
+      AND NOT list_contains(list_transform(qs, lambda x: CAST(x AS DOUBLE)), CAST(n AS DOUBLE))""")
 
 
 @table_rule("figure-matches-reported", "Figures are the reported numbers in full units",
@@ -350,12 +366,16 @@ def figure_matches_reported(con, package: Package, staged: dict[str, str], today
     thousand, bn, mln or mn, also after a hyphen as in "70-million" or after 多 or 余 as in "6500多万";
     no unit: 1), a number word (two, 两) or a number in Chinese numerals (近百億 is 10^10)."""
     units = "(VALUES " + ", ".join(f"({lit(u.lower())}, {v!r})" for u, v in UNITS) + ") AS units(word, times)"
-    for res in _quoting(package, staged):
-        figures = [c for c in FIGURE_COLUMNS if c in res.field_names]
+    tables = list(_quoting(package, staged))
+    for k, res in enumerate(tables):
+        figures = _figures(res)
         if "basis" not in res.field_names or not figures:
             continue
-        t = _quoted_rows(con, res, staged[res.name])
+        scratched = _quoted_rows(con, tables, staged)
         cols = ", ".join(ident(c) for c in figures)
+        # this table's rows of the scratch table, its figure columns under their own names
+        own = ", ".join(f"{ident(f'{k}:{c}')} AS {ident(c)}" for c in figures)
+        t = "own"
         # every figure of as_reported in full units, a row per figure (unnested: no list lambdas),
         # beside the row's own figures: its number, times the unit that ends it (the text after the
         # number and the gap; regexp_extract: ltrim by characters is slower)
@@ -379,7 +399,8 @@ def figure_matches_reported(con, package: Package, staged: dict[str, str], today
             FROM {t} f LEFT JOIN found USING (_row) WHERE stated AND {ident(c)} IS NOT NULL AND a <> ''
             AND (NOT isfinite(CAST({ident(c)} AS DOUBLE)) OR NOT coalesce({ident('ok_' + c)}, FALSE))"""
             for c in figures)
-        sql = f"WITH found AS MATERIALIZED ({found}) {checks}"
+        sql = (f"WITH {t} AS (SELECT _row, a, stated, as_reported, {own} FROM {scratched} WHERE _t = {k}), "
+               f"found AS MATERIALIZED ({found}) {checks}")
         # SQL reads digits and the common units; the rows it cannot match are read again in Python,
         # which also knows traditional characters, 多/余, number words and Chinese numerals
         for row, column, value, message, figure, reported in con.execute(sql).fetchall():
