@@ -75,10 +75,14 @@ class PackageCopy:
 
 @pytest.fixture(autouse=True, scope="session")
 def cache(tmp_path_factory):
-    """Descriptor checks and downloads are kept in a folder of this test session."""
+    """Descriptor checks, validators' verdicts and downloads are kept in a folder of this test
+    session, which the workers of one run (pytest-xdist) share: what one has checked, the other
+    reads back (each result is written whole or not at all)."""
     import os
 
-    folder = tmp_path_factory.mktemp("cache")
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "cache"
+    folder.mkdir(exist_ok=True)
     os.environ["XINJIANG_PAIRING_CACHE"] = str(folder)
     return folder
 

@@ -70,3 +70,32 @@ def test_a_damaged_record_is_not_trusted(pkg):
         result = remembered_run(pkg.root, "", run)
         assert (result.remembered, result.valid) == (False, True)
     assert len(calls) == 1 + len(damaged)
+
+
+def test_the_environment_names_every_installed_distribution_and_its_version(tmp_path, monkeypatch):
+    """Read from the names of the metadata folders (quick), it lists what importlib.metadata finds;
+    a folder not named name-version is read, and another version changes the environment."""
+    import re
+    import sys
+    from importlib import metadata
+
+    def canonical(name: str) -> str:
+        return re.sub(r"[-_.]+", "_", name).lower()
+
+    def listed() -> set[tuple[str, str]]:
+        out = set()
+        for entry in gate._installed():
+            name, version = entry.split("==") if "==" in entry else re.fullmatch(
+                r"([^-]+)-([^-]+)\.(?:dist|egg)-info", entry).groups()
+            out.add((canonical(name), version))
+        return out
+
+    assert listed() == {(canonical(d.metadata["Name"]), d.version) for d in metadata.distributions()}
+    before = gate._environment()
+    odd = tmp_path / "site" / "odd.egg-info"
+    odd.mkdir(parents=True)
+    (odd / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: odd-thing\nVersion: 1.2\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path / "site")])
+    assert ("odd_thing", "1.2") in listed() and gate._environment() != before
+    (odd / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: odd-thing\nVersion: 1.3\n", encoding="utf-8")
+    assert ("odd_thing", "1.3") in listed()
