@@ -236,3 +236,28 @@ def test_the_quote_rules_share_one_table_per_run_and_leave_none_behind(tmp_path)
     assert first.problems == [] and left == []
     assert sorted(p.rule for p in second.problems) == sorted([
         dataset.quote_has_reported_numbers.code, dataset.quote_has_reported_wording.code])
+
+
+def test_tables_checked_together_keep_their_rows_apart(tmp_path):
+    """Small tables are checked in one scratch table: each problem names its own table and row, for
+    texts normalised in SQL (ASCII) and in Python (the others), with each table's figure column."""
+    root = write(tmp_path / "pkg", funding=[
+        {"amount": "300", "quote": "it cost 300 yuan", "as_reported": "300 yuan"},
+        {"amount": "500000000", "quote": "投入资金3亿元", "as_reported": "投入资金5亿元"},
+    ], outcomes=[
+        {"value": "12", "quote": "12 projects", "as_reported": "12 projects"},
+        {"value": "7", "quote": "建成项目8个", "as_reported": "建成项目8个"},
+        {"value": "9", "quote": "9 new schools opened", "as_reported": "9 schools"},
+    ])
+    wording, numbers, figure = (dataset.quote_has_reported_wording, dataset.quote_has_reported_numbers,
+                                dataset.figure_matches_reported)
+    assert problems(root) == [
+        'data/funding.csv, row 3, column "as_reported": the number 5 in as_reported is not in quote '
+        f"[{numbers}]",
+        'data/funding.csv, row 3, column "as_reported": the wording "投入资金5亿元" of as_reported is not in quote '
+        f"[{wording}]",
+        'data/outcomes.csv, row 3, column "value": value 7 is not a number of as_reported (建成项目8个) in full units '
+        f"[{figure}]",
+        'data/outcomes.csv, row 4, column "as_reported": the wording "9 schools" of as_reported is not in quote '
+        f"[{wording}]",
+    ]
