@@ -122,3 +122,18 @@ def test_a_query_that_starts_after_the_stop_is_interrupted_too():
     with pytest.raises(ValueError, match="this lane failed"):
         run_lanes(con, [[two_queries], [failing]])
     assert time.perf_counter() - start < 10  # the long query alone runs for a minute
+
+
+def test_lanes_work_in_the_database_their_connection_uses():
+    """A lane's cursor uses the database its connection was switched to (``USE``), as a check's
+    session does (``engine.session``), not the DuckDB's first database."""
+    con = engine.connect()
+    con.execute("CREATE TABLE main.place AS SELECT 'first database' AS what")
+    con.execute("ATTACH ':memory:' AS other")
+    con.execute("CREATE TABLE other.main.place AS SELECT 'other database' AS what")
+    con.execute("USE other")
+    read = [[lambda c: c.execute("SELECT what FROM place").fetchone()[0]] for _ in range(3)]
+    assert run_lanes(con, read) == [["other database"]] * 3
+    con.execute("USE memory")
+    assert run_lanes(con, read) == [["first database"]] * 3
+    con.close()

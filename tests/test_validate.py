@@ -191,3 +191,34 @@ def test_unreadable_missing_values_are_refused(tmp_path):
     ]):
         root = small_package(tmp_path / str(i), values, ["a,1,x"])
         assert problems(root) == [f"datapackage.json: the Table Schema of resource 't' has {words} [package-error]"]
+
+
+def test_checks_in_one_process_share_a_duckdb_and_leave_nothing_in_it(pkg, root):
+    """Each check runs in an in-memory database of its own on the process's one DuckDB
+    (``engine.session``), detached when it ends: checks at the same time, in threads, keep their
+    tables and problems apart, and afterwards no database or table of theirs is left."""
+    import os
+    import threading
+
+    from xinjiang_pairing import engine
+
+    row = pkg.edit("parties", {"party_id": "shaoxing"}, place_id="atlantis")
+    expected = [f'data/parties.csv, row {row}, column "place_id": "atlantis" is not a place_id in places [foreign-key]']
+    found = {}
+
+    def check(name, where):
+        found[name] = problems(where)
+
+    threads = [threading.Thread(target=check, args=(f"{kind}-{i}", where))
+               for i in range(2) for kind, where in (("broken", pkg), ("published", root))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert found == {f"{kind}-{i}": expected if kind == "broken" else [] for i in range(2)
+                     for kind in ("broken", "published")}
+    shared = engine._shared[os.getpid()]
+    assert [r[0] for r in shared.execute(
+        "SELECT database_name FROM duckdb_databases() WHERE NOT internal ORDER BY 1").fetchall()] == ["memory"]
+    assert shared.execute("SELECT count(*) FROM duckdb_tables()").fetchone()[0] == 0
+    assert shared.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0

@@ -1,7 +1,8 @@
 """Work on two connections at once. DuckDB lets other threads run while it answers a query, and
 most queries of a small table keep one core busy, so reading tables and running rules two at a
 time, each lane on a cursor of its own (``con.cursor()``: the same database, its own temporary
-objects), takes less time than one after the other.
+objects; it works in the connection's current database too), takes less time than one after the
+other.
 
 Lanes always run in worker threads, so that this thread only waits: a signal (Ctrl-C, SIGTERM
 during ``build``) then arrives here as the exception its handler raises, not inside a DuckDB call
@@ -13,6 +14,8 @@ import signal
 import threading
 from collections.abc import Callable
 from typing import TypeVar
+
+from .sql import ident
 
 T = TypeVar("T")
 WORKERS = 2
@@ -31,6 +34,7 @@ def run_lanes(con, lanes: list[list[Callable[[object], T]]],
     When a step fails, or this thread is interrupted (a signal), the lanes are stopped: the
     queries running are interrupted and no step starts. This thread waits until every lane has
     ended, then raises the interruption, or else the first error."""
+    database = con.execute("SELECT current_database()").fetchone()[0]  # each lane works in it too
     running: set = set()
     lock = threading.Lock()
     stop = threading.Event()
@@ -52,6 +56,7 @@ def run_lanes(con, lanes: list[list[Callable[[object], T]]],
         with lock:
             running.add(cursor)
         try:
+            cursor.execute(f"USE {ident(database)}")
             out = []
             for step in lane:
                 if stop.is_set():

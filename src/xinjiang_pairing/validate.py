@@ -23,11 +23,8 @@ def validate_package(root: str | Path | None = None, *, today: dt.date | None = 
     except PackageError as e:
         return Report(e.problems or [package_problem(str(e))])
     descriptor_check = engine.DescriptorCheck(package) if descriptor else None
-    con = engine.connect()
-    try:
+    with engine.session() as con:
         report = engine.check(con, package, "main", today)
-    finally:
-        con.close()
     if descriptor_check is not None:
         report.extend(descriptor_check.result())
     return report
