@@ -222,3 +222,22 @@ def test_checks_in_one_process_share_a_duckdb_and_leave_nothing_in_it(pkg, root)
         "SELECT database_name FROM duckdb_databases() WHERE NOT internal ORDER BY 1").fetchall()] == ["memory"]
     assert shared.execute("SELECT count(*) FROM duckdb_tables()").fetchone()[0] == 0
     assert shared.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0
+
+
+def test_small_packages_share_one_duckdb_on_one_thread_and_large_ones_get_their_own(root, monkeypatch):
+    """``engine.session``: a package whose files are all small is checked in a database of its own
+    on the shared DuckDB, one thread per query; one with a large file on a DuckDB of its own, with
+    every thread DuckDB would use."""
+    from xinjiang_pairing import engine
+
+    package = load_package(root)
+    query = "SELECT current_database(), current_setting('threads')"
+    with engine.session(package) as con:
+        database, threads = con.execute(query).fetchone()
+    assert database.startswith("check_") and threads == 1
+    fresh = engine.connect()
+    every = fresh.execute("SELECT current_setting('threads')").fetchone()[0]
+    fresh.close()
+    monkeypatch.setattr(engine, "EXACT_BYTES", 0)  # every file counts as large
+    with engine.session(package) as con:
+        assert con.execute(query).fetchone() == ("memory", every)

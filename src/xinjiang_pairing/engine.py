@@ -66,22 +66,33 @@ def connect():
     return con
 
 
-_shared: dict[int, object] = {}  # the in-memory DuckDB that ``session`` uses, by process (a fork makes its own)
+_shared: dict[int, object] = {}  # the DuckDB that ``session`` shares, by process (a fork makes its own)
 _shared_lock = threading.Lock()
 _sessions = itertools.count(1)
 
 
 @contextlib.contextmanager
-def session():
-    """A connection for one check, whose default database is an in-memory database of its own,
-    detached (its memory freed) when the check ends; the cursors of its ``lanes`` use it too. All
-    sessions of a process share one DuckDB (``connect``), made once: a new DuckDB costs 20-30 ms of
-    CPU, most of what checking a small package takes."""
+def session(package: Package):
+    """A connection to check ``package`` on. A package with a file over ``EXACT_BYTES`` gets a
+    DuckDB of its own (``connect``), on every core. The others share one DuckDB per process, made
+    once (a new DuckDB costs 20-30 ms of CPU, most of what checking a small package takes), on
+    one thread per query (their lanes run two queries side by side; spreading a small query over
+    threads costs more than it gains): each check in an in-memory database of its own, the
+    connection's default, detached (its memory freed) when the check ends; the cursors of its
+    ``lanes`` use it too."""
+    if any(is_large(r) for r in package.resources):
+        con = connect()
+        try:
+            yield con
+        finally:
+            con.close()
+        return
     pid = os.getpid()
     with _shared_lock:
         if pid not in _shared:
             _shared.clear()
             _shared[pid] = connect()
+            _shared[pid].execute("SET threads = 1")
         base = _shared[pid]
     con = base.cursor()
     name = ident(f"check_{pid}_{next(_sessions)}")

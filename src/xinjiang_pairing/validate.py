@@ -23,7 +23,7 @@ def validate_package(root: str | Path | None = None, *, today: dt.date | None = 
     except PackageError as e:
         return Report(e.problems or [package_problem(str(e))])
     descriptor_check = engine.DescriptorCheck(package) if descriptor else None
-    with engine.session() as con:
+    with engine.session(package) as con:
         report = engine.check(con, package, "main", today)
     if descriptor_check is not None:
         report.extend(descriptor_check.result())
