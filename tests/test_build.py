@@ -277,3 +277,17 @@ def test_tables_read_in_one_pass_report_true_rows(tmp_path, monkeypatch):
     loads.clear()
     result = build(make_package(tmp_path / "clean", rows=50), tmp_path / "x.duckdb", today=TODAY)
     assert result.report.valid and loads == [False] * 10  # a clean package is read once
+
+
+def test_small_packages_build_on_one_thread_per_query(pkg, tmp_path, monkeypatch):
+    """A package whose files are all small is built with one thread per query (``engine.small``);
+    one with a large file with DuckDB's default, every core."""
+    import xinjiang_pairing.engine as e
+
+    asked = []
+    connect = e.connect
+    monkeypatch.setattr(e, "connect", lambda threads=None: asked.append(threads) or connect(threads))
+    assert build(pkg.root, tmp_path / "small.duckdb").report.valid
+    monkeypatch.setattr(e, "EXACT_BYTES", 0)  # every file counts as large
+    assert build(pkg.root, tmp_path / "large.duckdb").report.valid
+    assert asked == [1, None]

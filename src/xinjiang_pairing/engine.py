@@ -55,15 +55,24 @@ REJECT_RULES = {
 }
 
 
-def connect():
+def connect(threads: int | None = None):
     """An in-memory DuckDB for loading and checks, capped in memory (it spills to a temporary
-    folder beyond the cap), so large packages validate within a bounded footprint."""
+    folder beyond the cap), so large packages validate within a bounded footprint; ``threads``:
+    how many threads a query may use (None: DuckDB's default, every core)."""
     import duckdb
 
     spill = Path(tempfile.gettempdir()) / "xinjiang-pairing-duckdb"
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
     con.execute("SET enable_progress_bar = false")
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
     return con
+
+
+def small(package: Package) -> bool:
+    """No file of ``package`` is over ``EXACT_BYTES``: its queries run on one thread each (its two
+    lanes run side by side; spreading a small query over threads costs more than it gains)."""
+    return not any(is_large(r) for r in package.resources)
 
 
 _shared: dict[int, object] = {}  # the DuckDB that ``session`` shares, by process (a fork makes its own)
@@ -74,13 +83,12 @@ _sessions = itertools.count(1)
 @contextlib.contextmanager
 def session(package: Package):
     """A connection to check ``package`` on. A package with a file over ``EXACT_BYTES`` gets a
-    DuckDB of its own (``connect``), on every core. The others share one DuckDB per process, made
-    once (a new DuckDB costs 20-30 ms of CPU, most of what checking a small package takes), on
-    one thread per query (their lanes run two queries side by side; spreading a small query over
-    threads costs more than it gains): each check in an in-memory database of its own, the
+    DuckDB of its own (``connect``), on every core. The ``small`` ones share one DuckDB per
+    process, made once (a new DuckDB costs 20-30 ms of CPU, most of what checking a small
+    package takes), on one thread per query: each check in an in-memory database of its own, the
     connection's default, detached (its memory freed) when the check ends; the cursors of its
     ``lanes`` use it too."""
-    if any(is_large(r) for r in package.resources):
+    if not small(package):
         con = connect()
         try:
             yield con
@@ -91,8 +99,7 @@ def session(package: Package):
     with _shared_lock:
         if pid not in _shared:
             _shared.clear()
-            _shared[pid] = connect()
-            _shared[pid].execute("SET threads = 1")
+            _shared[pid] = connect(threads=1)
         base = _shared[pid]
     con = base.cursor()
     name = ident(f"check_{pid}_{next(_sessions)}")
