@@ -97,8 +97,7 @@ def session(package: Package):
         return
     pid = os.getpid()
     with _shared_lock:
-        if pid not in _shared:
-            _shared.clear()
+        if pid not in _shared:  # a forked process keeps its parent's DuckDB untouched (never closed)
             _shared[pid] = connect(threads=1)
         base = _shared[pid]
     con = base.cursor()
