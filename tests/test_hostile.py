@@ -130,7 +130,8 @@ TEXT_SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "note", "t
                           {"name": "n", "type": "integer"}]}
 
 
-@pytest.mark.parametrize("large", [False, True])  # True: read in one pass (then again if a cell fails)
+@pytest.mark.parametrize("way", ["read", "counted", "one pass"])  # read record by record (a small file);
+# counted in the loaded table; read in one pass (then again if a cell fails)
 @pytest.mark.parametrize("csv, expected", [
     # commas and line breaks inside cells do not hide an extra empty cell or a blank line
     (b'id,note,n\n1,"a,b",1\n2,"c,\nd",2,\n',
@@ -142,24 +143,48 @@ TEXT_SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "note", "t
     (b'id,note,n\n1,"a,b",x\n2,"y,\nz",2\n', ['t.csv, row 2, column "n": "x" is not an integer [type-error]']),
 ])
 def test_commas_and_breaks_inside_cells_are_told_from_extra_cells_and_blank_lines(
-        tmp_path, monkeypatch, large, csv, expected):
+        tmp_path, monkeypatch, way, csv, expected):
     import xinjiang_pairing.engine as engine
 
-    if large:
+    if way != "read":
+        monkeypatch.setattr(engine, "SCAN_EXACT_BYTES", 0)
+    if way == "one pass":
         monkeypatch.setattr(engine, "EXACT_BYTES", 0)
     assert found(package(tmp_path, csv, schema=TEXT_SCHEMA)) == expected
 
 
 def test_a_clean_file_with_commas_inside_cells_is_not_read_record_by_record(tmp_path, monkeypatch):
+    """Over ``SCAN_EXACT_BYTES``, the commas and line breaks inside cells are counted in the table."""
     import xinjiang_pairing.engine as engine
 
     def refuse(self):
         raise AssertionError("read record by record")
 
     monkeypatch.setattr(engine.LineScan, "_read_exactly", refuse)
+    monkeypatch.setattr(engine, "SCAN_EXACT_BYTES", 0)
     assert found(package(tmp_path, b'id,note,n\r\n1,"a,b,c",1\r\n2,",",2\r\n3,x,3', schema=TEXT_SCHEMA)) == []
     monkeypatch.setattr(engine, "EXACT_BYTES", 0)  # read in one pass: a break inside a cell needs no reading either
     assert found(package(tmp_path, b'id,note,n\n1,"a,\r\nb",1\n2,x,2\n', schema=TEXT_SCHEMA)) == []
+
+
+def test_a_small_file_with_commas_inside_cells_is_read_not_counted_in_the_table(tmp_path, monkeypatch):
+    """Up to ``SCAN_EXACT_BYTES``, reading the file record by record costs less than a query."""
+    import xinjiang_pairing.engine as engine
+
+    read = []
+    exactly = engine.LineScan._read_exactly
+
+    def counted(*args):
+        raise AssertionError("counted in the table")
+
+    monkeypatch.setattr(engine, "in_cells", counted)
+    monkeypatch.setattr(engine.LineScan, "_read_exactly",
+                        lambda self: (self._exact is None and read.append(self)) or exactly(self))  # readings
+    assert found(package(tmp_path / "clean", b'id,note,n\r\n1,"a,b,c",1\r\n2,"x\ny",2\r\n', schema=TEXT_SCHEMA)) == []
+    assert len(read) == 1
+    assert found(package(tmp_path / "extra", b'id,note,n\n1,"a,b",1\n2,"c,\nd",2,\n', schema=TEXT_SCHEMA)) == [
+        "t.csv, row 3: the row has 4 cells, the header has 3 (the extra cells are empty) [extra-cell]"]
+    assert len(read) == 2
 
 
 @pytest.mark.parametrize("chunk", [None, 1, 3])  # the line scan's piece size: a file in pieces of 1 or 3 bytes too
