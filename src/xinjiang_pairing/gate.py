@@ -10,7 +10,10 @@ The stock validators take seconds where the engine takes a fraction of one, so t
 remembered (``remembered``) under a digest of every byte they read (the descriptor, the Table
 Schemas and the data files), every installed distribution's version, the source of this package
 and, for the Pandera schemas whose rules know the date, the day: the same files are not checked
-again by the same validator in the same environment.
+again by the same validator in the same environment. Their verdict on each table is remembered
+too (``Tables``), under the descriptor, the Table Schemas and the files that table's check reads
+(its own and those its foreign keys point at): after a change to one table, only the tables
+whose checks read it are checked again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -78,14 +82,16 @@ def run_engine(root: Path, today: dt.date | None = None, report=None, seconds: f
                            [p.describe() for p in report.sorted()])
 
 
-def run_frictionless(root: Path) -> ValidatorResult:
-    """The stock Frictionless validator: the descriptor, every schema and every row."""
-    start = time.perf_counter()
-    try:
-        import frictionless
-    except ImportError as e:
-        return _missing(FRICTIONLESS, e)
-    report = frictionless.validate(str(Path(root) / "datapackage.json"))
+Verdict = tuple[bool, list[str]]  # a validator's verdict on one part of a package: valid, and its problems
+PACKAGE = ""  # the part of a package that is not a table: its descriptor and Table Schemas
+
+
+def _each(part: str, run: Callable[[], Verdict]) -> Verdict:
+    """Check a part of a package, remembering nothing (the default of ``run_frictionless`` and ``run_pandera``)."""
+    return run()
+
+
+def _frictionless_problems(report) -> list[str]:
     problems = [f"datapackage.json: {e.message} [{e.type}]" for e in report.errors]
     for task in report.tasks:
         for e in task.errors:
@@ -95,12 +101,62 @@ def run_frictionless(root: Path) -> ValidatorResult:
             if getattr(e, "field_name", None):
                 where.append(f"column {e.field_name}")
             problems.append(f"{', '.join(where)}: {e.message} [{e.type}]")
-    return ValidatorResult(FRICTIONLESS, _version("frictionless"), report.valid, time.perf_counter() - start,
-                           problems)
+    return problems
 
 
-def run_pandera(root: Path, today: dt.date | None = None) -> ValidatorResult:
-    """The Pandera (Polars) schemas derived from the Table Schemas and row rules, table by table."""
+def run_frictionless(root: Path, parts: Callable[[str, Callable[[], Verdict]], Verdict] = _each) -> ValidatorResult:
+    """The stock Frictionless validator: the descriptor, every schema and every row. It runs as
+    ``frictionless validate`` does, the descriptor and schemas first, then table by table, each
+    through ``parts`` (which may remember verdicts: ``Tables``)."""
+    start = time.perf_counter()
+    try:
+        import frictionless
+        from frictionless.resources import PackageResource
+    except ImportError as e:
+        return _missing(FRICTIONLESS, e)
+    version = _version("frictionless")
+    descriptor = str(Path(root) / "datapackage.json")
+    opened: list = []  # the package as Frictionless reads it, once, if a part is checked
+
+    def package():
+        if not opened:
+            try:
+                source = frictionless.Resource(descriptor)
+                if not isinstance(source, PackageResource):  # not read as a package: as frictionless validate does
+                    opened.append((None, frictionless.validate(descriptor)))
+                else:
+                    read = source.read_metadata()
+                    read.to_descriptor(validate=True)  # the descriptor and schemas against their profiles
+                    opened.append((read, None))
+            except frictionless.FrictionlessException as e:
+                opened.append((None, frictionless.Report.from_validation(errors=e.to_errors())))
+        return opened[0]
+
+    def metadata() -> Verdict:
+        _, report = package()
+        return (True, []) if report is None else (report.valid, _frictionless_problems(report))
+
+    def table(name: str) -> Verdict:
+        read, _ = package()
+        if read is None:  # reported below
+            return False, []
+        report = read.get_resource(name).validate(checklist=frictionless.Checklist())
+        return report.valid, _frictionless_problems(report)
+
+    valid, problems = parts(PACKAGE, metadata)
+    if valid:
+        for name in getattr(parts, "tables", None) or [r.name for r in package()[0].resources]:
+            ok, found = parts(name, lambda name=name: table(name))
+            valid, problems = valid and ok, problems + found
+        if opened and opened[0][0] is None:  # the descriptor, whose verdict was kept, cannot be read now
+            valid, problems = metadata()
+    return ValidatorResult(FRICTIONLESS, version, valid, time.perf_counter() - start, problems)
+
+
+def run_pandera(root: Path, today: dt.date | None = None,
+                parts: Callable[[str, Callable[[], Verdict]], Verdict] = _each) -> ValidatorResult:
+    """The Pandera (Polars) schemas derived from the Table Schemas and row rules, table by table
+    (each through ``parts``, which may remember verdicts: ``Tables``)."""
     start = time.perf_counter()
     try:
         import polars as pl
@@ -115,13 +171,13 @@ def run_pandera(root: Path, today: dt.date | None = None) -> ValidatorResult:
     except PackageError as e:
         return ValidatorResult(PANDERA, _version("pandera"), False, time.perf_counter() - start,
                                [f"datapackage.json: {e}"])
-    problems = []
-    for res in package.resources:
+
+    def table(res) -> Verdict:
         try:
             cases = failure_cases(res, today)
         except (pl.exceptions.PolarsError, OSError, ValueError) as e:
-            problems.append(f"{res.rel_path}: cannot be read: {str(e).splitlines()[0]}")
-            continue
+            return False, [f"{res.rel_path}: cannot be read: {str(e).splitlines()[0]}"]
+        problems = []
         if cases is not None:
             for case in cases.iter_rows(named=True):
                 row = case.get("index")
@@ -130,35 +186,77 @@ def run_pandera(root: Path, today: dt.date | None = None) -> ValidatorResult:
                 if column and column != res.name:
                     where.append(f"column {column}")
                 problems.append(f"{', '.join(where)}: {case.get('check')} failed for {case.get('failure_case')!r}")
+        return not problems, problems
+
+    problems = [p for res in package.resources for p in parts(res.name, lambda res=res: table(res))[1]]
     return ValidatorResult(PANDERA, _version("pandera"), not problems, time.perf_counter() - start, problems)
 
 
 def validate_all(root: str | Path, today: dt.date | None = None, engine_report=None,
                  engine_seconds: float | None = None) -> list[ValidatorResult]:
     """All three validators on the package at ``root``, engine first; the stock validators'
-    results are remembered for the same files."""
+    results are remembered for the same files, and their verdicts on each table for the files
+    that table's check reads."""
     root = Path(root)
     day = (today or dt.date.today()).isoformat()
     environment = _environment()
     return [run_engine(root, today, engine_report, engine_seconds),
-            _remembered(FRICTIONLESS, root, "", environment, lambda: run_frictionless(root)),
-            _remembered(PANDERA, root, day, environment, lambda: run_pandera(root, today))]
+            _remembered(FRICTIONLESS, root, "", environment, lambda parts: run_frictionless(root, parts)),
+            _remembered(PANDERA, root, day, environment, lambda parts: run_pandera(root, today, parts),
+                        references=False)]  # Pandera checks each table alone
 
 
 KIND = "validator-results"  # the folder of remembered results
+PART_KIND = "validator-verdicts"  # the folder of remembered verdicts on parts of packages
 
 
-def _files_digest(root: Path) -> str | None:
-    """A digest of every byte the validators read: the descriptor, each Table Schema and each data
-    file, read in pieces (None when the package cannot be read: then nothing is remembered)."""
+def _read(root: Path):
+    """The package at ``root`` and the digest of each of its data files, read in pieces (None when
+    the package or a file cannot be read: then nothing is remembered)."""
     from .package import PackageError, load_package
 
     try:
         package = load_package(root)
-        data = [remembered.file_digest(r.path) for r in package.resources]
+        return package, {r.name: remembered.file_digest(r.path) for r in package.resources}
     except (PackageError, OSError):
         return None
-    return remembered.digest(*remembered.definitions(package), *data)
+
+
+class Tables:
+    """A stock validator's verdict on each part of a package (``PACKAGE`` and each table, by name),
+    remembered under ``base`` (the validator, the versions, the environment and the day), the
+    descriptor and every Table Schema, and the bytes of the files the part's check reads: a table's
+    own and, with ``references`` (a validator that checks foreign keys), those of the tables its
+    foreign keys point at; none for ``PACKAGE``. A verdict is kept only when those files read the
+    same after the check as before it."""
+
+    def __init__(self, base: str, package, files: dict[str, bytes], references: bool = True):
+        self.base = remembered.digest(base, *remembered.definitions(package))
+        self.tables = [r.name for r in package.resources]  # in the order of the descriptor
+        self.paths = {r.name: r.path for r in package.resources}
+        self.files = files
+        self.reads = {PACKAGE: [], **{r.name: sorted({r.name, *(fk.resource for fk in r.foreign_keys if references)})
+                                      for r in package.resources}}
+
+    def _digests(self, names: list[str]) -> list[bytes] | None:
+        try:
+            return [remembered.file_digest(self.paths[n]) for n in names]
+        except (OSError, KeyError):
+            return None
+
+    def __call__(self, part: str, run: Callable[[], Verdict]) -> Verdict:
+        reads = self.reads.get(part)
+        if reads is None or any(n not in self.files for n in reads):  # a part this package does not have
+            return run()
+        key = remembered.digest(self.base, part, *(self.files[n] for n in reads))
+        kept = remembered.recall(PART_KIND, key)
+        if (isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], bool) and isinstance(kept[1], list)
+                and all(isinstance(p, str) for p in kept[1])):
+            return kept[0], kept[1]
+        valid, problems = run()
+        if self._digests(reads) == [self.files[n] for n in reads]:
+            remembered.keep(PART_KIND, key, [valid, problems])
+        return valid, problems
 
 
 def _environment() -> str:
@@ -191,20 +289,28 @@ def _installed() -> list[str]:
     return sorted(found)
 
 
-def _remembered(name: str, root: Path, day: str, environment: str, run) -> ValidatorResult:
+def _remembered(name: str, root: Path, day: str, environment: str,
+                run: Callable[[Callable[[str, Callable[[], Verdict]], Verdict]], ValidatorResult],
+                references: bool = True) -> ValidatorResult:
     """The validator's result, remembered under the files, the ``environment`` and ``day``: the
-    verdict is kept only when the files read the same after the run as before it."""
+    verdict is kept only when the files read the same after the run as before it. ``run(parts)``
+    runs the validator, each part of the package through ``parts`` (``Tables``: verdicts on each
+    part remembered; ``references``: a table's check reads the tables its foreign keys point at)."""
     version = _version(name)
-    files = _files_digest(root) if version != "not installed" else None
-    if files is None:
-        return run()
-    key = remembered.digest(name, version, __version__, environment, files, day)
+    read = _read(root) if version != "not installed" else None
+    if read is None:
+        return run(_each)
+    package, files = read
+    base = remembered.digest(name, version, __version__, environment, day)
+    key = remembered.digest(base, *remembered.definitions(package), *files.values())
     kept = remembered.as_instance(ValidatorResult, remembered.recall(KIND, key))
     if kept is not None:
         kept.remembered = True
         return kept
-    result = run()
-    if result.version != "not installed" and _files_digest(root) == files:
+    result = run(Tables(base, package, files, references))
+    after = _read(root)
+    if result.version != "not installed" and after is not None and key == remembered.digest(
+            base, *remembered.definitions(after[0]), *after[1].values()):
         remembered.keep(KIND, key, asdict(result))
     return result
 
