@@ -12,12 +12,8 @@ import datetime as dt
 import json
 import os
 import re
-import signal
 import stat
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +21,7 @@ from . import DB_FILE, __version__, engine, schema_sql
 from .gitrepo import head_commit
 from .package import Package, PackageError, Resource, load_package
 from .report import Report, package_problem
+from .signals import stop_on_signals
 from .sql import ident, lit
 from .views import VIEWS
 
@@ -104,42 +101,6 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError, ValueError):
         return True
     return True
-
-
-class Stopped(BaseException):
-    """A termination signal arrived: unwind (removing temporary files) and stop."""
-
-
-@contextmanager
-def signals_stop() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP unwind like Ctrl-C (SIGINT), so that every
-    ``finally`` and ``except BaseException`` runs and removes temporary files. Only in the main
-    thread (elsewhere signals cannot be handled)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    received: list[int] = []
-
-    def stop(signum, frame):
-        received.append(signum)
-        raise Stopped(f"stopped by signal {signal.Signals(signum).name}")
-
-    previous = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        try:
-            previous[sig] = signal.signal(sig, stop)
-        except (OSError, ValueError):
-            pass
-    try:
-        yield
-    except Exception:  # DuckDB, when a signal comes during a query, raises its own error instead
-        if received:
-            raise Stopped(f"stopped by signal {signal.Signals(received[0]).name}") from None
-        raise
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def block_size(csv_bytes: int) -> int:
@@ -341,7 +302,7 @@ def build(root: str | Path | None = None, out: str | Path | None = None, today: 
     remove_stale(path)
     descriptor_check = engine.DescriptorCheck(package)  # beside the load
     tmp = temporary_path(path)
-    with signals_stop():
+    with stop_on_signals():
         try:
             report = write_database(package, tmp, head_commit(package.root) if commit is None else commit, today,
                                     all_foreign_keys)

@@ -6,13 +6,12 @@ Heavy libraries (duckdb, frictionless) are imported inside the commands that nee
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, signals
 
 EXIT_INVALID = 1
 
@@ -44,7 +43,7 @@ class Commands(click.Group):
     def invoke(self, ctx):
         import os
 
-        interrupted, previous = _watch_interrupts()
+        interrupted, previous = signals.watch_interrupts()
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
@@ -62,30 +61,10 @@ class Commands(click.Group):
             if os.environ.get("XINJIANG_PAIRING_DEBUG"):
                 raise
             _fail(_one_line(e))
-        except BaseException as e:  # a termination signal turned into an exception (build, release)
-            if type(e).__name__ != "Stopped":
-                raise
+        except signals.Stopped as e:  # a termination signal turned into an exception (build, release)
             _fail(f"{e}: temporary files removed, nothing was written")
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
-
-
-def _watch_interrupts() -> tuple[list[int], object]:
-    """Note every Ctrl-C (SIGINT) while a command runs, raising KeyboardInterrupt as Python does;
-    returns the notes and the handler to restore (None outside the main thread)."""
-    import threading
-
-    seen: list[int] = []
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) in (
-            signal.SIG_IGN, None):  # ignored (a background job), or not set from Python: left alone
-        return seen, None
-
-    def interrupt(signum, frame):
-        seen.append(signum)
-        signal.default_int_handler(signum, frame)
-
-    return seen, signal.signal(signal.SIGINT, interrupt)
+            signals.stop_watching(previous)
 
 
 def _one_line(e: BaseException) -> str:

@@ -10,11 +10,11 @@ during ``build``) then arrives here as the exception its handler raises, not ins
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from . import signals
 from .sql import ident
 
 T = TypeVar("T")
@@ -94,7 +94,7 @@ def run_lanes(con, lanes: list[list[Callable[[object], T]]],
     ended: list[threading.Event] = []  # one for each worker started, set when it has ended
     interruption: BaseException | None = None
     try:
-        held = _hold_signals()  # not while a worker starts (it would start unseen)
+        held = signals.hold()  # not while a worker starts (it would start unseen)
         try:
             for _ in range(min(WORKERS, len(lanes))):
                 done = threading.Event()
@@ -102,7 +102,7 @@ def run_lanes(con, lanes: list[list[Callable[[object], T]]],
                 threading.Thread(target=worker, args=(done,), name="lane", daemon=False).start()
                 ended.append(done)
         finally:
-            _release_signals(held)  # a signal held meanwhile arrives here
+            signals.release(held)  # a signal held meanwhile arrives here
     except BaseException as e:  # noqa: BLE001 - a signal, or a worker that cannot start
         interruption = e
         stop.set()
@@ -124,19 +124,3 @@ def run_lanes(con, lanes: list[list[Callable[[object], T]]],
     if errors:
         raise errors[0]
     return results
-
-
-_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-def _hold_signals():
-    """Hold the stopping signals back (in the main thread, where they are handled), so that none
-    interrupts a worker's start; returns the mask to restore (None: nothing held)."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-
-
-def _release_signals(held) -> None:
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)

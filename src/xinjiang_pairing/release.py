@@ -37,9 +37,10 @@ from .artifacts import (
     write_json,
     write_parquet,
 )
-from .build import STORAGE_VERSION, build, signals_stop, write_database
+from .build import STORAGE_VERSION, build, write_database
 from .gitrepo import git
 from .package import Package, PackageError, load_package
+from .signals import stop_on_signals
 from .sql import lit
 from .workbook import write_xlsx
 
@@ -377,7 +378,7 @@ def release(root: str | Path | None = None, dist: str | Path | None = None, tag:
     _remove_stale_staging(dist)
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        with signals_stop():  # SIGTERM and SIGHUP unwind too, removing the staging folder
+        with stop_on_signals():  # SIGTERM and SIGHUP unwind too, removing the staging folder
             staging.mkdir(parents=True)
             if rebuild:
                 manifest = reproduce(root, package.version, record, staging, today)
