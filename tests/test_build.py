@@ -279,6 +279,7 @@ def test_tables_read_in_one_pass_report_true_rows(tmp_path, monkeypatch):
     assert result.report.valid and loads == [False] * 10  # a clean package is read once
 
 
+@pytest.mark.slow  # two builds
 def test_small_packages_build_on_one_thread_per_query(pkg, tmp_path, monkeypatch):
     """A package whose files are all small is built with one thread per query (``engine.small``);
     one with a large file with DuckDB's default, every core."""
