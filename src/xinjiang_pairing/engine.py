@@ -62,7 +62,7 @@ def connect(threads: int | None = None):
     """An in-memory DuckDB for loading and checks, capped in memory (it spills to a temporary
     folder beyond the cap), so large packages validate within a bounded footprint; ``threads``:
     how many threads a query may use (None: DuckDB's default, every core)."""
-    import duckdb
+    from .duckdb_core import duckdb
 
     spill = Path(tempfile.gettempdir()) / "xinjiang-pairing-duckdb"
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
@@ -317,7 +317,7 @@ def load(con, resource: Resource, into: str, exact: bool, scan: LineScan | None 
     read, the rows with a failing cell, and the checks of whole rows that the same count finds
     needed: the queries for blank rows and repeated keys (tagged, see ``tagged``), run only where a
     row breaks them."""
-    import duckdb
+    from .duckdb_core import duckdb
 
     rel = resource.rel_path
     table = f"{into}.{ident(loaded_table(resource))}"
@@ -376,7 +376,7 @@ def in_cells(con, resource: Resource, into: str, what: str) -> int | None:
     loaded table hold: in its text columns (those whose enum or pattern allows one: in a row with
     no failing cell, every cell passes them), or, in a row with a failing cell, in all its texts.
     None if a missing value holds one (such cells are read as empty) or the table cannot be read."""
-    import duckdb
+    from .duckdb_core import duckdb
 
     chars = "," if what == "," else "\n\r"  # the characters counted
     if any(c in v for v in resource.missing_values for c in chars):
@@ -427,7 +427,7 @@ def check_patterns(con, package: Package) -> dict[str, list[Problem]]:
     """Every pattern of every schema compiles in DuckDB's regular expression engine (RE2), which
     accepts less than Python's: checked before the files are read, all in one query (one by one
     only if one fails). Returns the problems of each resource that has any."""
-    import duckdb
+    from .duckdb_core import duckdb
 
     fields = [(res, f) for res in package.resources for f in res.fields if f.constraints.get("pattern") is not None]
     patterns = [f.constraints["pattern"] for _, f in fields]
