@@ -268,3 +268,14 @@ def test_after_a_change_to_one_table_only_the_tables_whose_checks_read_it_are_ch
     fresh = [gate.run_frictionless(root), gate.run_pandera(root, TODAY)]  # nothing remembered
     assert [(r.valid, r.problems) for r in results[1:]] == [(r.valid, r.problems) for r in fresh]
     assert all(any(p.startswith("data/parents.csv, row 4, column id: ") for p in r.problems) for r in fresh)
+
+
+def test_a_descriptor_not_read_as_a_package_gets_frictionless_validate_s_verdict(tmp_path, monkeypatch):
+    import frictionless
+
+    root = small_package(tmp_path / "package")
+    report = frictionless.Report.from_validation(errors=[])
+    monkeypatch.setattr(frictionless, "Resource", lambda descriptor: object())  # read as something else
+    monkeypatch.setattr(frictionless, "validate", lambda descriptor: report)
+    result = gate.run_frictionless(root)
+    assert (result.valid, result.problems) == (True, [])

@@ -145,7 +145,11 @@ def run_frictionless(root: Path, parts: Callable[[str, Callable[[], Verdict]], V
 
     valid, problems = parts(PACKAGE, metadata)
     if valid:
-        for name in getattr(parts, "tables", None) or [r.name for r in package()[0].resources]:
+        names = getattr(parts, "tables", None)  # the tables of the descriptor (``Tables``), or as Frictionless reads it
+        if names is None:
+            read, _ = package()
+            names = [r.name for r in read.resources] if read is not None else []
+        for name in names:
             ok, found = parts(name, lambda name=name: table(name))
             valid, problems = valid and ok, problems + found
         if opened and opened[0][0] is None:  # the descriptor, whose verdict was kept, cannot be read now
