@@ -245,11 +245,10 @@ class LineScan:
         names = sum(f.name.count(",") for f in self.resource.fields)  # commas inside the header's cells
         extra_commas = self.commas - (len(self.resource.fields) - 1) * records - names
         if self.error is None and extra_lines >= 0 and extra_commas >= 0:
-            if not extra_lines and not extra_commas:
+            if not (extra_lines or extra_commas):
                 return []
-            if self._small():  # cheaper to read it than to count in the table
-                return self._read_exactly()[1]
-            if ((not extra_lines or in_cells("\n") == extra_lines)
+            if (not self._small()  # a small file is cheaper to read than to count in the table
+                    and (not extra_lines or in_cells("\n") == extra_lines)
                     and (not extra_commas or in_cells(",") == extra_commas)):
                 return []
         return self._read_exactly()[1]

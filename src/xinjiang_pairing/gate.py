@@ -306,15 +306,18 @@ def _remembered(name: str, root: Path, day: str, environment: str,
         return run(_each)
     package, files = read
     base = remembered.digest(name, version, __version__, environment, day)
-    key = remembered.digest(base, *remembered.definitions(package), *files.values())
+
+    def key_of(read) -> str:
+        return remembered.digest(base, *remembered.definitions(read[0]), *read[1].values())
+
+    key = key_of(read)
     kept = remembered.as_instance(ValidatorResult, remembered.recall(KIND, key))
     if kept is not None:
         kept.remembered = True
         return kept
     result = run(Tables(base, package, files, references))
     after = _read(root)
-    if result.version != "not installed" and after is not None and key == remembered.digest(
-            base, *remembered.definitions(after[0]), *after[1].values()):
+    if result.version != "not installed" and after is not None and key_of(after) == key:
         remembered.keep(KIND, key, asdict(result))
     return result
 
