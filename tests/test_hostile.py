@@ -160,7 +160,7 @@ def test_a_clean_file_with_commas_inside_cells_is_not_read_record_by_record(tmp_
     def refuse(self):
         raise AssertionError("read record by record")
 
-    monkeypatch.setattr(engine.LineScan, "_read_exactly", refuse)
+    monkeypatch.setattr(engine.LineScan, "read_records", refuse)
     monkeypatch.setattr(engine, "SCAN_EXACT_BYTES", 0)
     assert found(package(tmp_path, b'id,note,n\r\n1,"a,b,c",1\r\n2,",",2\r\n3,x,3', schema=TEXT_SCHEMA)) == []
     monkeypatch.setattr(engine, "EXACT_BYTES", 0)  # read in one pass: a break inside a cell needs no reading either
@@ -172,13 +172,13 @@ def test_a_small_file_with_commas_inside_cells_is_read_not_counted_in_the_table(
     import xinjiang_pairing.engine as engine
 
     read = []
-    exactly = engine.LineScan._read_exactly
+    exactly = engine.LineScan.read_records
 
     def counted(*args):
         raise AssertionError("counted in the table")
 
     monkeypatch.setattr(engine, "in_cells", counted)
-    monkeypatch.setattr(engine.LineScan, "_read_exactly",
+    monkeypatch.setattr(engine.LineScan, "read_records",
                         lambda self: (self._exact is None and read.append(self)) or exactly(self))  # readings
     assert found(package(tmp_path / "clean", b'id,note,n\r\n1,"a,b,c",1\r\n2,"x\ny",2\r\n', schema=TEXT_SCHEMA)) == []
     assert len(read) == 1

@@ -195,7 +195,7 @@ def test_amounts_and_numbers_keep_every_digit():
     """A figure is shown with every digit it has, never rounded; a word for its size."""
     from decimal import Decimal
 
-    from xinjiang_pairing.site.html import amount, number
+    from xinjiang_pairing.site.html import amount, grouped, number, plain
 
     assert amount(Decimal("170000000000.00")) == "170 billion"
     assert amount(1234567890) == "1.23456789 billion"
@@ -204,6 +204,25 @@ def test_amounts_and_numbers_keep_every_digit():
     assert amount(Decimal("987654.32")) == "987,654.32"
     assert [number(v) for v in (102.65, 1234.5, 0.05, 1e-05, 7, 92.44, None)] == [
         "102.65", "1,234.5", "0.05", "0.00001", "7", "92.44", ""]
+    assert [plain(v) for v in (Decimal("170000000000.00"), 1e-07, -1234.5, 2.5e20, Decimal("0.10"))] == [
+        "170000000000", "0.0000001", "-1234.5", "250000000000000000000", "0.1"]
+    assert [grouped(t) for t in ("1234567.891", "-1000", "999", "0.00001", "12a34", "1.2.3", "Infinity", "")] == [
+        "1,234,567.891", "-1,000", "999", "0.00001", "12a34", "1.2.3", "Infinity", ""]
+
+
+def test_the_tables_of_the_explorer_get_every_number_as_its_plain_decimal(site, data):
+    """Numbers go to a table page as text (``plain``): no digit is lost to a JSON number, and the
+    page shows them grouped as the other pages do (checked in a browser in test_site_browser)."""
+    from xinjiang_pairing.site.html import plain
+
+    for name, column in (("funding", "amount"), ("outcomes", "value")):
+        text = (site / "data" / "rows" / f"{name}.js").read_text(encoding="utf-8")
+        payload = json.loads(text.removeprefix("window.XJ_TABLE=").rstrip().removesuffix(";"))
+        i = payload["columns"].index(column)
+        assert i in payload["numeric"]
+        sent = [r[i] for r in payload["rows"]]
+        assert sent == [None if r[column] is None else plain(r[column]) for r in data.rows(name)]
+        assert all(v is None or isinstance(v, str) for v in sent)
 
 
 def test_the_console_offers_the_readme_queries_it_can_run(tmp_path):

@@ -21,6 +21,7 @@ from site_build import ROOT, built
 from xinjiang_pairing.cli import cli
 from xinjiang_pairing.site import node_modules
 from xinjiang_pairing.site.data import readme_queries
+from xinjiang_pairing.site.html import number
 
 pytestmark = pytest.mark.slow
 
@@ -190,20 +191,27 @@ def test_search_filter_sort_and_csv_download_of_a_table(watched, tmp_path):
     assert not watched.errors and not watched.outside
 
 
-def test_amounts_sort_as_numbers_and_keep_every_digit(watched):
-    """Exact amounts (DECIMAL, given to the page as text so that no digit is lost) sort by value."""
+@pytest.mark.parametrize(("table", "column", "order", "mark"),
+                         [("funding", "amount", "descending", ","), ("outcomes", "value", "ascending", ".")])
+def test_numbers_sort_as_numbers_and_show_every_digit_as_the_other_pages_do(watched, table, column, order, mark):
+    """Numbers (given to the page as their plain decimal text, so that no digit is lost) sort by
+    value and are shown as ``html.number`` shows them on every other page."""
     db, _ = built()
-    page = watched.goto("tables/funding.html")
-    column = page.evaluate("() => window.XJ_TABLE.columns.indexOf('amount')") + 1
-    header = page.locator(f"#table-rows thead th:nth-child({column}) button")
+    page = watched.goto(f"tables/{table}.html")
+    index = page.evaluate(f"() => window.XJ_TABLE.columns.indexOf('{column}')") + 1
+    header = page.locator(f"#table-rows thead th:nth-child({index}) button")
     header.click()
-    header.click()  # descending
-    assert page.locator(f"#table-rows thead th:nth-child({column})").get_attribute("aria-sort") == "descending"
-    shown = [c.inner_text() for c in page.locator(f"#table-rows tbody td:nth-child({column})").all()[:5]]
+    if order == "descending":
+        header.click()
+    assert page.locator(f"#table-rows thead th:nth-child({index})").get_attribute("aria-sort") == order
+    cells = page.locator(f"#table-rows tbody td:nth-child({index})")
+    shown = [c.inner_text() for c in cells.all()]
     con = duckdb.connect(str(db), read_only=True)
-    top = con.execute("SELECT amount FROM funding WHERE amount IS NOT NULL ORDER BY amount DESC LIMIT 5").fetchall()
-    assert shown == [f"{a:,}" for (a,) in top]  # e.g. 1,684,000,000,000.00
-    assert page.locator(f"#table-rows tbody td:nth-child({column})").first.get_attribute("class") == "num"
+    values = [v for (v,) in con.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL "
+                                        f"ORDER BY {column} {order[:-6]} LIMIT {len(shown)}").fetchall()]
+    assert shown == [number(v) for v in values]  # e.g. 1,684,000,000,000 (the DECIMAL's .00 not shown), 6.6
+    assert any(mark in t for t in shown)  # thousands separators among the largest amounts, decimals among values
+    assert cells.first.get_attribute("class") == "num"
     assert not watched.errors
 
 

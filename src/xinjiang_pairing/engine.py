@@ -235,7 +235,7 @@ class LineScan:
         record's number. ``records``: the records DuckDB read, header included."""
         if self.error is None and self._lines() == records:
             return None
-        return self._read_exactly()[0]
+        return self.read_records()[0]
 
     def problems(self, records: int, in_cells) -> list[Problem]:
         """Blank rows and rows with empty extra cells, by file line. ``records``: the records
@@ -251,7 +251,7 @@ class LineScan:
                     and (not extra_lines or in_cells("\n") == extra_lines)
                     and (not extra_commas or in_cells(",") == extra_commas)):
                 return []
-        return self._read_exactly()[1]
+        return self.read_records()[1]
 
     def _small(self) -> bool:
         try:
@@ -259,7 +259,7 @@ class LineScan:
         except OSError:
             return False
 
-    def _read_exactly(self) -> tuple[list[int] | None, list[Problem]]:
+    def read_records(self) -> tuple[list[int] | None, list[Problem]]:
         """The file read record by record (once): the line where each record begins, as DuckDB
         counts records (a blank line is none), and the blank rows and rows with empty extra cells."""
         if self._exact is not None:

@@ -293,21 +293,50 @@ def stage_package(source: Path, staging: Path, name: str, version: str) -> Path:
     return unpacked / f"{name}-{version}"
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A release as its record in ``releases/`` states it: the version, the commit it was built
+    from and the SHA-256 of each file."""
+
+    version: str
+    commit: str
+    files: dict[str, str]
+    record: str  # the record's file name
+
+    @classmethod
+    def read(cls, record: Path, version: str) -> Recorded:
+        try:
+            recorded = json.loads(record.read_text(encoding="utf-8"))
+            return cls(version, recorded["git_commit"], {f["name"]: f["sha256"] for f in recorded["files"]},
+                       record.name)
+        except (OSError, ValueError, KeyError, TypeError):
+            raise ReleaseRefused(f"{RELEASES}/{record.name} is not a release record with a commit and files") from None
+
+    def check(self, name: str, digest: str) -> None:
+        """Refuse unless the file ``name`` rebuilt has the recorded ``digest``."""
+        if self.files.get(name) != digest:
+            raise ReleaseRefused(
+                f"rebuilding {self.version} from commit {self.commit[:12]} does not reproduce {name} byte for byte; "
+                f"the release recorded in {RELEASES}/{self.record} stands unchanged"
+            )
+
+
 def check_and_write(source: Path, staging: Path, commit: str, today: dt.date | None,
-                    then_check=None, check_zip=None) -> dict:
+                    then_check=None, recorded: Recorded | None = None) -> dict:
     """Stage the files to publish from ``source``, run every validator on them (refusing if any
     rejects them) and ``then_check`` (the version gate), and write the release into ``staging``.
     The gate runs as soon as the project's own validator accepts the files (it compares valid
     data), before the stock validators, which take longer: a wrong version is refused at once.
-    ``check_zip``: called with the staged CSV zip before anything is built (a recorded release
-    refuses a zip that differs from its record at once)."""
+    ``recorded``: a release rebuilt from its record, whose staged CSV zip must match the record
+    before anything is built (refused at once otherwise)."""
     from .gate import refusal, validate_all
 
     package = load_package(source)
     staged_root = stage_package(source, staging, package.name, package.version)
     try:
-        if check_zip is not None:
-            check_zip(staging / file_name(package.version, "csv"))
+        if recorded is not None:
+            csv_zip = staging / file_name(package.version, "csv")
+            recorded.check(csv_zip.name, sha256(csv_zip))
         staged = load_package(staged_root)
         start = time.perf_counter()
         built = build(staged_root, staging / file_name(package.version, "duckdb"), today=today, commit=commit)
@@ -326,26 +355,13 @@ def check_and_write(source: Path, staging: Path, commit: str, today: dt.date | N
 def reproduce(root: Path, version: str, record: Path, staging: Path, today: dt.date | None) -> dict:
     """Rebuild a recorded release from the files of its commit, and refuse unless every file that
     is promised to be byte-reproducible (the CSV zip and the Parquet files) matches the record."""
-    try:
-        recorded = json.loads(record.read_text(encoding="utf-8"))
-        commit = recorded["git_commit"]
-        files = {f["name"]: f["sha256"] for f in recorded["files"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        raise ReleaseRefused(f"{RELEASES}/{record.name} is not a release record with a commit and files") from None
-    def check(name: str, digest: str) -> None:
-        if files.get(name) != digest:
-            raise ReleaseRefused(
-                f"rebuilding {version} from commit {commit[:12]} does not reproduce {name} byte for byte; "
-                f"the release recorded in {RELEASES}/{record.name} stands unchanged"
-            )
-
+    recorded = Recorded.read(record, version)
     with tempfile.TemporaryDirectory(prefix="xj-recorded-") as tmp:
-        export_commit(root, commit, Path(tmp), RELEASED_PATHS)
-        manifest = check_and_write(Path(tmp), staging, commit, today,
-                                   check_zip=lambda path: check(path.name, sha256(path)))
+        export_commit(root, recorded.commit, Path(tmp), RELEASED_PATHS)
+        manifest = check_and_write(Path(tmp), staging, recorded.commit, today, recorded=recorded)
     for entry in manifest["files"]:
         if not entry["name"].endswith(NOT_REPRODUCIBLE):
-            check(entry["name"], entry["sha256"])
+            recorded.check(entry["name"], entry["sha256"])
     return manifest
 
 

@@ -116,20 +116,21 @@ def sql_setup(data, csv_names: dict[str, str]) -> dict:
 
 
 def _rows_js(data, name: str) -> str:
+    from .html import plain
+
     def value(v):
-        if isinstance(v, dt.date | dt.datetime):
-            return v.isoformat()
-        if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-            return int(v)
-        return v
+        return v.isoformat() if isinstance(v, dt.date | dt.datetime) else v
 
     rows = [[r[c] for c in data.columns[name]] for r in data.rows(name)]
-    # numbers, exact decimals among them (written as their text, which JSON numbers could round)
-    numeric = [i for i in range(len(data.columns[name]))
+    numeric = {i for i in range(len(data.columns[name]))
                if any(r[i] is not None for r in rows)
                and all(r[i] is None or (isinstance(r[i], int | float | Decimal) and not isinstance(r[i], bool))
-                       for r in rows)]
-    payload = {"columns": data.columns[name], "numeric": numeric, "rows": [[value(v) for v in r] for r in rows]}
+                       for r in rows)}
+    # a number goes as its plain decimal text (``plain``), which JSON numbers could round and which
+    # the page groups as the other pages do
+    payload = {"columns": data.columns[name], "numeric": sorted(numeric),
+               "rows": [[None if v is None else plain(v) if i in numeric else value(v) for i, v in enumerate(r)]
+                        for r in rows]}
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).replace("</", "<\\/")
     return f"window.XJ_TABLE={text};\n"
 

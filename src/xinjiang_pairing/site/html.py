@@ -44,15 +44,33 @@ def _exact(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def number(value) -> str:
-    """Every digit of the value, with thousands separators: 1234.5 -> '1,234.5' (never rounded)."""
+def plain(value) -> str:
+    """Every digit of the value as a plain decimal, without exponent or trailing zeros (never
+    rounded): Decimal('170000000000.00') -> '170000000000', 1e-05 -> '0.00001'. The explorer's
+    tables receive their numbers as this text."""
     if value is None:
         return ""
     v = _exact(value)
     if not v.is_finite():
         return str(v)
     v = v.normalize(_WIDE)
-    return f"{v.quantize(1, context=_WIDE) if v == v.to_integral_value(context=_WIDE) else v:,f}"
+    return f"{v.quantize(1, context=_WIDE) if v == v.to_integral_value(context=_WIDE) else v:f}"
+
+
+def grouped(text: str) -> str:
+    """A plain decimal with thousands separators in its whole part: '-1234567.891' ->
+    '-1,234,567.891'; any other text unchanged. The explorer's tables (``table.js``) group the
+    same text the same way."""
+    head, dot, tail = text.partition(".")
+    digits = head.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()) or (dot and not (tail.isascii() and tail.isdigit())):
+        return text
+    return f"{head[:len(head) - len(digits)]}{int(digits):,}{dot}{tail}"
+
+
+def number(value) -> str:
+    """Every digit of the value, with thousands separators: 1234.5 -> '1,234.5' (never rounded)."""
+    return grouped(plain(value))
 
 
 def amount(value) -> str:

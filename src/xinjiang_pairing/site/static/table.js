@@ -7,7 +7,7 @@
   var name = root.getAttribute("data-table");
   var links = JSON.parse(root.getAttribute("data-links") || "{}");
   var columns = data.columns, rows = data.rows, PAGE = 100;
-  // the columns of numbers: exact decimals come as text ("170000000000.00"), compared as numbers
+  // the columns of numbers: each number comes as its plain decimal text ("170000000000"), compared as a number
   var numericColumns = {};
   (data.numeric || []).forEach(function (i) { numericColumns[i] = true; });
   var state = { q: "", filters: {}, sort: null, dir: 1, page: 0 };
@@ -31,16 +31,14 @@
   sl.appendChild(search);
   controls.appendChild(sl);
   columns.forEach(function (c, i) {
-    var values = {}, numeric = false;
+    var values = {};
     rows.forEach(function (r) {
       var v = text(r[i]);
       if (v !== "") values[v] = 1;
-      if (typeof r[i] === "number") numeric = true;
     });
-    if (isNumber(i)) numeric = true;
     var keys = Object.keys(values).sort();
     // a filter for columns of a few categories (types, levels, programs, reliability ...)
-    if (numeric || keys.length < 2 || keys.length > 25 || keys.length > rows.length / 3 ||
+    if (isNumber(i) || keys.length < 2 || keys.length > 25 || keys.length > rows.length / 3 ||
         /(_en|_zh|notes|as_reported|title|url|quote|locator|same_as|conflicts_with|date|_at_utc)$/.test(c)) return;
     var id = "filter-" + c;
     var lab = el("label", { for: id }, esc(c));
@@ -100,7 +98,7 @@
         var x = a[i], y = b[i];
         if (x === null || x === undefined) return 1;
         if (y === null || y === undefined) return -1;
-        if (isNumber(i) || (typeof x === "number" && typeof y === "number")) {
+        if (isNumber(i)) {
           var nx = Number(x), ny = Number(y);  // NaN last, as an empty cell
           if (isNaN(nx) || isNaN(ny)) return isNaN(nx) ? (isNaN(ny) ? 0 : 1) : -1;
           return (nx - ny) * d;
@@ -113,12 +111,12 @@
   function cell(i, v) {
     var c = columns[i], t = text(v);
     if (links[c] && t) return '<a href="../' + links[c] + "/" + encodeURIComponent(t) + '.html">' + esc(t) + "</a>";
-    if (typeof v === "number") return esc(Number.isInteger(v) ? v.toLocaleString("en") : String(v));
-    if (isNumber(i) && /^-?[0-9]+(\.[0-9]+)?$/.test(t)) {  // an exact decimal: its digits, grouped
-      var parts = v.split(".");
-      return esc(parts[0].replace(/\B(?=([0-9]{3})+(?![0-9]))/g, ",") + (parts[1] ? "." + parts[1] : ""));
-    }
-    return esc(t);
+    return esc(isNumber(i) ? grouped(t) : t);
+  }
+  // a number comes as its plain decimal text; thousands separators in its whole part, as html.grouped
+  function grouped(t) {
+    var m = /^(-?)([0-9]+)(\.[0-9]+)?$/.exec(t);
+    return m ? m[1] + m[2].replace(/\B(?=([0-9]{3})+(?![0-9]))/g, ",") + (m[3] || "") : t;
   }
   function isNumber(i) { return numericColumns[i] === true; }
   var current = [];
@@ -129,7 +127,7 @@
     var slice = current.slice(state.page * PAGE, state.page * PAGE + PAGE);
     tbody.innerHTML = slice.map(function (r) {
       return "<tr>" + r.map(function (v, i) {
-        return (typeof v === "number" || isNumber(i) ? '<td class="num">' : "<td>") + cell(i, v) + "</td>";
+        return (isNumber(i) ? '<td class="num">' : "<td>") + cell(i, v) + "</td>";
       }).join("") + "</tr>";
     }).join("");
     status.textContent = current.length + " of " + rows.length + " rows";
