@@ -181,14 +181,14 @@ def test_browser_sql_setup_gives_the_same_rows_as_the_cli(site):
     con.execute(f"SET file_search_path = '{site / 'data'}'")
     for statement in setup["statements"]:
         con.execute(statement)
-    ref = duckdb.connect(str(db), read_only=True)
-    for _, sql in readme_queries(ROOT):
-        if "_release" in sql:
-            continue  # the built_at time differs between two builds
-        got, want = con.execute(sql), ref.execute(sql)
-        got_rows, want_rows = got.fetchall(), want.fetchall()
-        assert [d[0] for d in got.description] == [d[0] for d in want.description], sql
-        assert sorted(map(repr, got_rows)) == sorted(map(repr, want_rows)), sql
+    with duckdb.connect(str(db), read_only=True) as ref:  # closed at once (see test_site_browser)
+        for _, sql in readme_queries(ROOT):
+            if "_release" in sql:
+                continue  # the built_at time differs between two builds
+            got, want = con.execute(sql), ref.execute(sql)
+            got_rows, want_rows = got.fetchall(), want.fetchall()
+            assert [d[0] for d in got.description] == [d[0] for d in want.description], sql
+            assert sorted(map(repr, got_rows)) == sorted(map(repr, want_rows)), sql
 
 
 def test_amounts_and_numbers_keep_every_digit():

@@ -206,9 +206,11 @@ def test_numbers_sort_as_numbers_and_show_every_digit_as_the_other_pages_do(watc
     assert page.locator(f"#table-rows thead th:nth-child({index})").get_attribute("aria-sort") == order
     cells = page.locator(f"#table-rows tbody td:nth-child({index})")
     shown = [c.inner_text() for c in cells.all()]
-    con = duckdb.connect(str(db), read_only=True)
-    values = [v for (v,) in con.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL "
-                                        f"ORDER BY {column} {order[:-6]} LIMIT {len(shown)}").fetchall()]
+    # closed at once: an open connection of another configuration to the same file makes the
+    # command line's read-only connection fail in this process (test_readme_queries_...)
+    with duckdb.connect(str(db), read_only=True) as con:
+        values = [v for (v,) in con.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL "
+                                            f"ORDER BY {column} {order[:-6]} LIMIT {len(shown)}").fetchall()]
     assert shown == [number(v) for v in values]  # e.g. 1,684,000,000,000 (the DECIMAL's .00 not shown), 6.6
     assert any(mark in t for t in shown)  # thousands separators among the largest amounts, decimals among values
     assert cells.first.get_attribute("class") == "num"
