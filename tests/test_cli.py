@@ -154,9 +154,8 @@ def test_build_all_foreign_keys(root, tmp_path, monkeypatch, flag, declared):
     out = tmp_path / "x.duckdb"
     result = run("build", root, "-o", out, *flag)
     assert result.exit_code == 0, result.output
-    con = duckdb.connect(str(out), read_only=True)
-    assert con.execute("SELECT bool_and(declared) FROM _foreign_keys").fetchone()[0] is declared
-    con.close()
+    with duckdb.connect(str(out), read_only=True) as con:
+        assert con.execute("SELECT bool_and(declared) FROM _foreign_keys").fetchone()[0] is declared
 
 
 @pytest.mark.slow  # runs Frictionless and Pandera too

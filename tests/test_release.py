@@ -305,6 +305,24 @@ def test_a_recorded_version_that_does_not_reproduce_is_refused(repo, monkeypatch
     assert record.read_bytes() == before
 
 
+@pytest.mark.parametrize("damage", [
+    lambda m: m.update(git_commit=12345),  # not a commit
+    lambda m: m.update(files={"x": "y"}),  # not a list of files
+    lambda m: m["files"][0].pop("sha256"),  # a file without its digest
+    lambda m: m["files"][0].update(sha256=None),
+])
+def test_a_damaged_record_is_refused_before_anything_is_built(repo, monkeypatch, damage):
+    monkeypatch.setattr("xinjiang_pairing.release.build", lambda *a, **k: pytest.fail("built"))
+    record = repo / "releases" / f"{VERSION}.json"
+    manifest = json.loads(record.read_text(encoding="utf-8"))
+    damage(manifest)
+    record.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    commit(repo)
+    before = record.read_bytes()
+    assert_refused(repo, f"releases/{VERSION}.json is not a release record with a commit and files", VERSION)
+    assert record.read_bytes() == before
+
+
 def test_refused_when_the_version_is_not_greater(repo):
     set_version(repo, "0.9.0")
     commit(repo)

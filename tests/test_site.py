@@ -204,10 +204,39 @@ def test_amounts_and_numbers_keep_every_digit():
     assert amount(Decimal("987654.32")) == "987,654.32"
     assert [number(v) for v in (102.65, 1234.5, 0.05, 1e-05, 7, 92.44, None)] == [
         "102.65", "1,234.5", "0.05", "0.00001", "7", "92.44", ""]
-    assert [plain(v) for v in (Decimal("170000000000.00"), 1e-07, -1234.5, 2.5e20, Decimal("0.10"))] == [
-        "170000000000", "0.0000001", "-1234.5", "250000000000000000000", "0.1"]
-    assert [grouped(t) for t in ("1234567.891", "-1000", "999", "0.00001", "12a34", "1.2.3", "Infinity", "")] == [
-        "1,234,567.891", "-1,000", "999", "0.00001", "12a34", "1.2.3", "Infinity", ""]
+    assert [plain(v) for v in (Decimal("170000000000.00"), 1e-07, -1234.5, 2.5e20, Decimal("0.10"), -0.0,
+                               Decimal("-0.00"), float("nan"), float("-inf"))] == [
+        "170000000000", "0.0000001", "-1234.5", "250000000000000000000", "0.1", "0", "0", "NaN", "-Infinity"]
+    assert [grouped(t) for t in GROUPING] == [
+        "1,234,567.891", "-1,000", "999", "0.00001", "12a34", "1.2.3", "Infinity", "", "0,012", "1234.", "-",
+        "1,000,000"]
+
+
+# texts for html.grouped and its copy in table.js: plain decimals, and others left as they are
+GROUPING = ("1234567.891", "-1000", "999", "0.00001", "12a34", "1.2.3", "Infinity", "", "0012", "1234.", "-",
+            "1000000")
+
+
+def test_the_table_pages_group_numbers_as_html_grouped_does(tmp_path):
+    """``grouped`` in table.js, run by Node.js, gives what ``html.grouped`` gives."""
+    import random
+    import re
+    import subprocess
+
+    from xinjiang_pairing.site import STATIC
+    from xinjiang_pairing.site.html import grouped, plain
+
+    source = re.search(r"^  function grouped\(t\) \{\n.*?^  \}$", (STATIC / "table.js").read_text(encoding="utf-8"),
+                       re.S | re.M)
+    assert source, "table.js has no function grouped(t)"
+    rng = random.Random(7)
+    texts = [*GROUPING, *(plain(rng.uniform(-1e12, 1e12)) for _ in range(200)),
+             *(plain(rng.randrange(-10**20, 10**20)) for _ in range(200)), *(plain(10.0 ** k) for k in range(-8, 22))]
+    script = tmp_path / "grouped.js"
+    script.write_text(source[0] + "\nconsole.log(JSON.stringify(JSON.parse(require('fs').readFileSync(0, 'utf8'))"
+                      ".map(grouped)));\n", encoding="utf-8")
+    done = subprocess.run(["node", str(script)], input=json.dumps(texts), capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == [grouped(t) for t in texts]
 
 
 def test_the_tables_of_the_explorer_get_every_number_as_its_plain_decimal(site, data):
@@ -219,10 +248,15 @@ def test_the_tables_of_the_explorer_get_every_number_as_its_plain_decimal(site, 
         text = (site / "data" / "rows" / f"{name}.js").read_text(encoding="utf-8")
         payload = json.loads(text.removeprefix("window.XJ_TABLE=").rstrip().removesuffix(";"))
         i = payload["columns"].index(column)
-        assert i in payload["numeric"]
+        assert i in payload["numeric"] and i in payload["grouped"]
         sent = [r[i] for r in payload["rows"]]
         assert sent == [None if r[column] is None else plain(r[column]) for r in data.rows(name)]
         assert all(v is None or isinstance(v, str) for v in sent)
+        # a year is a number but is shown as written (2019, not 2,019); a date goes as its ISO text
+        year, day = payload["columns"].index("period_start_year"), payload["columns"].index("as_of_date")
+        assert year in payload["numeric"] and year not in payload["grouped"] and day not in payload["numeric"]
+        assert [r[day] for r in payload["rows"]] == [
+            None if r["as_of_date"] is None else r["as_of_date"].isoformat() for r in data.rows(name)]
 
 
 def test_the_console_offers_the_readme_queries_it_can_run(tmp_path):

@@ -9,6 +9,7 @@ import functools
 import http.server
 import io
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -214,6 +215,10 @@ def test_numbers_sort_as_numbers_and_show_every_digit_as_the_other_pages_do(watc
     assert shown == [number(v) for v in values]  # e.g. 1,684,000,000,000 (the DECIMAL's .00 not shown), 6.6
     assert any(mark in t for t in shown)  # thousands separators among the largest amounts, decimals among values
     assert cells.first.get_attribute("class") == "num"
+    # a year is shown as written, not grouped (2019, not 2,019)
+    year = page.evaluate("() => window.XJ_TABLE.columns.indexOf('period_start_year')") + 1
+    shown_years = page.locator(f"#table-rows tbody td:nth-child({year})").all_inner_texts()
+    assert any(shown_years) and all(re.fullmatch("(19|20)[0-9]{2}|", t) for t in shown_years)
     assert not watched.errors
 
 

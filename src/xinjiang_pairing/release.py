@@ -106,9 +106,12 @@ def released_versions(root: Path) -> dict[tuple[int, int, int], str]:
         version = parse_version(path.stem)
         if version:
             try:
-                found[version] = json.loads(path.read_text(encoding="utf-8")).get("git_commit", "")
+                commit = json.loads(path.read_text(encoding="utf-8")).get("git_commit", "")
             except (json.JSONDecodeError, AttributeError):
                 raise ReleaseRefused(f"{RELEASES}/{path.name} is not a release record (JSON object)") from None
+            if not isinstance(commit, str):
+                raise ReleaseRefused(f"{RELEASES}/{path.name} is not a release record with a commit and files")
+            found[version] = commit
     return found
 
 
@@ -293,7 +296,7 @@ def stage_package(source: Path, staging: Path, name: str, version: str) -> Path:
     return unpacked / f"{name}-{version}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Recorded:
     """A release as its record in ``releases/`` states it: the version, the commit it was built
     from and the SHA-256 of each file."""
@@ -301,23 +304,26 @@ class Recorded:
     version: str
     commit: str
     files: dict[str, str]
-    record: str  # the record's file name
+    record_name: str  # the record's file name, for messages
 
     @classmethod
     def read(cls, record: Path, version: str) -> Recorded:
+        """The record at ``record``; refused unless it names a commit and its files' digests."""
         try:
             recorded = json.loads(record.read_text(encoding="utf-8"))
-            return cls(version, recorded["git_commit"], {f["name"]: f["sha256"] for f in recorded["files"]},
-                       record.name)
+            commit, files = recorded["git_commit"], {f["name"]: f["sha256"] for f in recorded["files"]}
+            if isinstance(commit, str) and all(isinstance(v, str) for v in [*files, *files.values()]):
+                return cls(version, commit, files, record.name)
         except (OSError, ValueError, KeyError, TypeError):
-            raise ReleaseRefused(f"{RELEASES}/{record.name} is not a release record with a commit and files") from None
+            pass
+        raise ReleaseRefused(f"{RELEASES}/{record.name} is not a release record with a commit and files")
 
     def check(self, name: str, digest: str) -> None:
         """Refuse unless the file ``name`` rebuilt has the recorded ``digest``."""
         if self.files.get(name) != digest:
             raise ReleaseRefused(
                 f"rebuilding {self.version} from commit {self.commit[:12]} does not reproduce {name} byte for byte; "
-                f"the release recorded in {RELEASES}/{self.record} stands unchanged"
+                f"the release recorded in {RELEASES}/{self.record_name} stands unchanged"
             )
 
 
@@ -327,8 +333,8 @@ def check_and_write(source: Path, staging: Path, commit: str, today: dt.date | N
     rejects them) and ``then_check`` (the version gate), and write the release into ``staging``.
     The gate runs as soon as the project's own validator accepts the files (it compares valid
     data), before the stock validators, which take longer: a wrong version is refused at once.
-    ``recorded``: a release rebuilt from its record, whose staged CSV zip must match the record
-    before anything is built (refused at once otherwise)."""
+    ``recorded``: the record of the release being rebuilt; the staged CSV zip must match it before
+    anything is built (refused at once otherwise)."""
     from .gate import refusal, validate_all
 
     package = load_package(source)

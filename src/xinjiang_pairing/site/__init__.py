@@ -115,20 +115,36 @@ def sql_setup(data, csv_names: dict[str, str]) -> dict:
     return {"version": data.version, "tables": len(data.tables), "files": files, "statements": statements}
 
 
-def _rows_js(data, name: str) -> str:
+def year_fields(root: Path) -> set[str]:
+    """The names of the package's fields that hold years: of type year, or integers named ``year``
+    or ``..._year`` (this package's years are integers with a range). A column of a view is named
+    after the field it shows."""
+    from ..package import PackageError, load_package
+
+    try:
+        fields = [f for r in load_package(root).resources for f in r.fields]
+    except PackageError:
+        return set()
+    return {f.name for f in fields
+            if f.type == "year" or (f.type == "integer" and (f.name == "year" or f.name.endswith("_year")))}
+
+
+def _rows_js(data, name: str, years: set[str]) -> str:
     from .html import plain
 
     def value(v):
         return v.isoformat() if isinstance(v, dt.date | dt.datetime) else v
 
-    rows = [[r[c] for c in data.columns[name]] for r in data.rows(name)]
-    numeric = {i for i in range(len(data.columns[name]))
+    columns = data.columns[name]
+    rows = [[r[c] for c in columns] for r in data.rows(name)]
+    numeric = {i for i in range(len(columns))
                if any(r[i] is not None for r in rows)
                and all(r[i] is None or (isinstance(r[i], int | float | Decimal) and not isinstance(r[i], bool))
                        for r in rows)}
-    # a number goes as its plain decimal text (``plain``), which JSON numbers could round and which
-    # the page groups as the other pages do
-    payload = {"columns": data.columns[name], "numeric": sorted(numeric),
+    # a number goes as its plain decimal text (``plain``), which JSON numbers could round; the page
+    # groups it as the other pages do (``html.number``), except a year, shown as written (2019)
+    payload = {"columns": columns, "numeric": sorted(numeric),
+               "grouped": sorted(i for i in numeric if columns[i] not in years),
                "rows": [[None if v is None else plain(v) if i in numeric else value(v) for i, v in enumerate(r)]
                         for r in rows]}
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).replace("</", "<\\/")
@@ -236,8 +252,9 @@ def build_site(root: str | Path | None = None, database: str | Path | None = Non
             downloads.append({"name": f"{name}.csv", "href": f"data/{name}.csv", "bytes": csv_file.stat().st_size,
                               "sha256": _sha256(csv_file)})
         shown = list(csv_names) + [v for v in data.views_sql if v in data.tables]
+        years = year_fields(data.root)
         for name in shown:
-            (folder / "rows" / f"{name}.js").write_text(_rows_js(data, name), encoding="utf-8")
+            (folder / "rows" / f"{name}.js").write_text(_rows_js(data, name, years), encoding="utf-8")
             if name not in csv_names:
                 _write_csv(data, name, folder / f"{name}.csv")
         (folder / "setup.json").write_text(json.dumps(sql_setup(data, csv_names), ensure_ascii=False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Context, Decimal
 from html import escape
 
@@ -53,19 +54,20 @@ def plain(value) -> str:
     v = _exact(value)
     if not v.is_finite():
         return str(v)
-    v = v.normalize(_WIDE)
+    v = abs(v) if v == 0 else v.normalize(_WIDE)  # -0.0 is 0
     return f"{v.quantize(1, context=_WIDE) if v == v.to_integral_value(context=_WIDE) else v:f}"
+
+
+_PLAIN = re.compile(r"(-?)([0-9]+)(\.[0-9]+)?")
+_THOUSANDS = re.compile(r"\B(?=(?:[0-9]{3})+(?![0-9]))")
 
 
 def grouped(text: str) -> str:
     """A plain decimal with thousands separators in its whole part: '-1234567.891' ->
     '-1,234,567.891'; any other text unchanged. The explorer's tables (``table.js``) group the
     same text the same way."""
-    head, dot, tail = text.partition(".")
-    digits = head.removeprefix("-")
-    if not (digits.isascii() and digits.isdigit()) or (dot and not (tail.isascii() and tail.isdigit())):
-        return text
-    return f"{head[:len(head) - len(digits)]}{int(digits):,}{dot}{tail}"
+    m = _PLAIN.fullmatch(text)
+    return f"{m[1]}{_THOUSANDS.sub(',', m[2])}{m[3] or ''}" if m else text
 
 
 def number(value) -> str:

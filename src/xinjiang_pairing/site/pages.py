@@ -53,16 +53,6 @@ class Site:
             label = names(row) if kind != "sources" else e(row.get("title") or key)
         return f'<a href="{self.href(kind, key, base)}">{label}</a>'
 
-    def cell(self, column: str, value, base: str) -> str:
-        kind = LINK_COLUMNS.get(column)
-        if kind and value:
-            return self.link(kind, value, base)
-        if isinstance(value, list):
-            return ", ".join(self.link("sources", v, base) if column == "source_ids" else e(v) for v in value)
-        if isinstance(value, float):
-            return number(value)
-        return e(value)
-
     def source_line(self, source_id, base: str, locator=None) -> str:
         s = self.sources.get(source_id)
         if not s:

@@ -10,6 +10,8 @@
   // the columns of numbers: each number comes as its plain decimal text ("170000000000"), compared as a number
   var numericColumns = {};
   (data.numeric || []).forEach(function (i) { numericColumns[i] = true; });
+  var groupedColumns = {};  // the numbers shown with thousands separators (not years)
+  (data.grouped || []).forEach(function (i) { groupedColumns[i] = true; });
   var state = { q: "", filters: {}, sort: null, dir: 1, page: 0 };
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
@@ -111,7 +113,7 @@
   function cell(i, v) {
     var c = columns[i], t = text(v);
     if (links[c] && t) return '<a href="../' + links[c] + "/" + encodeURIComponent(t) + '.html">' + esc(t) + "</a>";
-    return esc(isNumber(i) ? grouped(t) : t);
+    return esc(groupedColumns[i] === true ? grouped(t) : t);
   }
   // a number comes as its plain decimal text; thousands separators in its whole part, as html.grouped
   function grouped(t) {
