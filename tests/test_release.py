@@ -310,13 +310,14 @@ def test_a_recorded_version_that_does_not_reproduce_is_refused(repo, monkeypatch
     lambda m: m.update(files={"x": "y"}),  # not a list of files
     lambda m: m["files"][0].pop("sha256"),  # a file without its digest
     lambda m: m["files"][0].update(sha256=None),
+    lambda m: [m],  # not a JSON object
 ])
 def test_a_damaged_record_is_refused_before_anything_is_built(repo, monkeypatch, damage):
     monkeypatch.setattr("xinjiang_pairing.release.build", lambda *a, **k: pytest.fail("built"))
     record = repo / "releases" / f"{VERSION}.json"
     manifest = json.loads(record.read_text(encoding="utf-8"))
-    damage(manifest)
-    record.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    damaged = damage(manifest)
+    record.write_text(json.dumps(manifest if damaged is None else damaged, indent=2) + "\n", encoding="utf-8")
     commit(repo)
     before = record.read_bytes()
     assert_refused(repo, f"releases/{VERSION}.json is not a release record with a commit and files", VERSION)

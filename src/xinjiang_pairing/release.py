@@ -105,13 +105,7 @@ def released_versions(root: Path) -> dict[tuple[int, int, int], str]:
     for path in sorted((root / RELEASES).glob("*.json")):
         version = parse_version(path.stem)
         if version:
-            try:
-                commit = json.loads(path.read_text(encoding="utf-8")).get("git_commit", "")
-            except (json.JSONDecodeError, AttributeError):
-                raise ReleaseRefused(f"{RELEASES}/{path.name} is not a release record (JSON object)") from None
-            if not isinstance(commit, str):
-                raise ReleaseRefused(f"{RELEASES}/{path.name} is not a release record with a commit and files")
-            found[version] = commit
+            found[version] = Recorded.read(path, path.stem).commit  # refused if it is not a record
     return found
 
 

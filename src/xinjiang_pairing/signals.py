@@ -65,7 +65,9 @@ def stop_on_signals() -> Iterator[None]:
         raise Stopped(f"stopped by signal {signal.Signals(signum).name}")
 
     previous = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in STOPPING:
+        if sig == signal.SIGINT:  # Ctrl-C raises KeyboardInterrupt already
+            continue
         try:
             previous[sig] = signal.signal(sig, stop)
         except (OSError, ValueError):
