@@ -365,30 +365,31 @@ def figure_matches_reported(con, package: Package, staged: dict[str, str], today
     (亿 or 億 10^8, 万 or 萬 10^4, 万亿 10^12, 千万 10^7, 百万 10^6, trillion, billion, million,
     thousand, bn, mln or mn, also after a hyphen as in "70-million" or after 多 or 余 as in "6500多万";
     no unit: 1), a number word (two, 两) or a number in Chinese numerals (近百億 is 10^10)."""
-    units = "(VALUES " + ", ".join(f"({lit(u.lower())}, {v!r})" for u, v in UNITS) + ") AS units(word, times)"
+    units = "MAP {" + ", ".join(f"{lit(u.lower())}: {v!r}" for u, v in UNITS) + "}"
+    # every figure of as_reported in full units, as a list per row: its number, times the unit
+    # that ends it (the text after the number and the gap; regexp_extract: ltrim by characters is
+    # slower); a row without any number in as_reported has none and matches nothing
+    figures_of = (f"list_transform(regexp_extract_all(a, {lit(NUMBER_WITH_WORD)}), lambda m: "
+                  f"CAST(regexp_extract(m, '^[0-9.]+') AS DOUBLE) * "
+                  f"coalesce({units}[lower(regexp_extract(m, {lit(UNIT_AT_END)}))], 1.0))")
     tables = list(_quoting(package, staged))
     for k, res in enumerate(tables):
         figures = _figures(res)
         if "basis" not in res.field_names or not figures:
             continue
         scratched = _quoted_rows(con, tables, staged)
-        cols = ", ".join(ident(c) for c in figures)
-        # this table's rows of the scratch table, its figure columns under their own names
+        # this table's stated rows of the scratch table, its figure columns under their own names;
+        # a figure is ok when it is missing, or finite and near a figure of as_reported
         own = ", ".join(f"{ident(f'{k}:{c}')} AS {ident(c)}" for c in figures)
-        t = "own"
-        # every figure of as_reported in full units, a row per figure (unnested: no list lambdas),
-        # beside the row's own figures: its number, times the unit that ends it (the text after the
-        # number and the gap; regexp_extract: ltrim by characters is slower)
-        candidates = f"""
-            SELECT _row, {cols}, CAST(regexp_extract(m, '^[0-9.]+') AS DOUBLE) * coalesce(units.times, 1.0) AS x
-            FROM (SELECT _row, {cols}, unnest(regexp_extract_all(a, {lit(NUMBER_WITH_WORD)})) AS m
-                  FROM {t} WHERE stated AND a <> '' AND ({' OR '.join(f'{ident(c)} IS NOT NULL' for c in figures)}))
-            LEFT JOIN {units} ON units.word = lower(regexp_extract(m, {lit(UNIT_AT_END)}))"""
-        # a figure matches if one candidate of its row does (one pass, grouped by row); a row
-        # without any number in as_reported has no candidate and matches nothing
         near = "abs(x - {c}) <= " + repr(RELATIVE_TOLERANCE) + " * greatest(abs(x), abs({c}))"
-        matched = ", ".join(f"bool_or({near.format(c=ident(c))}) AS {ident('ok_' + c)}" for c in figures)
-        found = f"SELECT _row, {matched} FROM ({candidates}) GROUP BY _row"
+        ok = ", ".join(
+            f"{ident(c)} IS NULL OR (isfinite(CAST({ident(c)} AS DOUBLE)) AND "
+            f"coalesce(list_bool_or(list_transform(xs, lambda x: {near.format(c=ident(c))})), FALSE)) "
+            f"AS {ident('ok_' + c)}" for c in figures)
+        rows_ok = (f"SELECT _row, as_reported, {', '.join(ident(c) for c in figures)}, {ok} FROM "
+                   f"(SELECT _row, as_reported, {own}, {figures_of} AS xs FROM {scratched} "
+                   f"WHERE _t = {k} AND stated AND a <> '')")
+        failing = " AND ".join(ident("ok_" + c) for c in figures)
         checks = " UNION ALL ".join(f"""
             SELECT _row, {lit(c)} AS col, CAST({ident(c)} AS VARCHAR) AS value,
                    '{c} ' || CASE WHEN {ident(c)} = trunc({ident(c)}) AND abs({ident(c)}) < 1e18
@@ -396,11 +397,9 @@ def figure_matches_reported(con, package: Package, staged: dict[str, str], today
                                   ELSE CAST({ident(c)} AS VARCHAR) END ||
                    ' is not a number of as_reported (' || as_reported || ') in full units' AS message,
                    CAST({ident(c)} AS DOUBLE) AS figure, as_reported
-            FROM {t} f LEFT JOIN found USING (_row) WHERE stated AND {ident(c)} IS NOT NULL AND a <> ''
-            AND (NOT isfinite(CAST({ident(c)} AS DOUBLE)) OR NOT coalesce({ident('ok_' + c)}, FALSE))"""
+            FROM failing WHERE NOT {ident('ok_' + c)}"""
             for c in figures)
-        sql = (f"WITH {t} AS (SELECT _row, a, stated, as_reported, {own} FROM {scratched} WHERE _t = {k}), "
-               f"found AS MATERIALIZED ({found}) {checks}")
+        sql = f"WITH failing AS MATERIALIZED (SELECT * FROM ({rows_ok}) WHERE NOT ({failing})) {checks}"
         # SQL reads digits and the common units; the rows it cannot match are read again in Python,
         # which also knows traditional characters, 多/余, number words and Chinese numerals
         for row, column, value, message, figure, reported in con.execute(sql).fetchall():
