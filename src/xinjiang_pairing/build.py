@@ -243,7 +243,7 @@ def write_database(package: Package, path: Path, commit: str = "", today: dt.dat
     path.unlink(missing_ok=True)
     csv_bytes = sum(r.path.stat().st_size for r in package.resources if r.path.is_file())
     blocks = block_size(csv_bytes)
-    con = engine.connect(threads=1 if engine.small(package) else None)
+    con = engine.connect(threads=engine.threads(package))
     try:
         con.execute(f"ATTACH {lit(str(path))} AS out (STORAGE_VERSION {lit(STORAGE_VERSION)}, BLOCK_SIZE {blocks})")
         report = engine.check(con, package, "out", today)

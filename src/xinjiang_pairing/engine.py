@@ -78,6 +78,12 @@ def small(package: Package) -> bool:
     return not any(is_large(r) for r in package.resources)
 
 
+def threads(package: Package) -> int | None:
+    """How many threads a query on ``package`` may use: one for a ``small`` package, otherwise
+    None (DuckDB's default, every core)."""
+    return 1 if small(package) else None
+
+
 _shared: dict[int, object] = {}  # the DuckDB that ``session`` shares, by process (a fork makes its own)
 _shared_lock = threading.Lock()
 _sessions = itertools.count(1)
@@ -91,7 +97,7 @@ def session(package: Package):
     package takes), on one thread per query: each check in an in-memory database of its own, the
     connection's default, detached (its memory freed) when the check ends; the cursors of its
     ``lanes`` use it too."""
-    if not small(package):
+    if threads(package) is None:
         con = connect()
         try:
             yield con
@@ -101,7 +107,7 @@ def session(package: Package):
     pid = os.getpid()
     with _shared_lock:
         if pid not in _shared:  # a forked process keeps its parent's DuckDB untouched (never closed)
-            _shared[pid] = connect(threads=1)
+            _shared[pid] = connect(threads=threads(package))
         base = _shared[pid]
     con = base.cursor()
     name = ident(f"check_{pid}_{next(_sessions)}")
