@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Protocol
 
 from . import __version__, remembered
 
@@ -86,9 +87,27 @@ Verdict = tuple[bool, list[str]]  # a validator's verdict on one part of a packa
 PACKAGE = ""  # the part of a package that is not a table: its descriptor and Table Schemas
 
 
-def _each(part: str, run: Callable[[], Verdict]) -> Verdict:
-    """Check a part of a package, remembering nothing (the default of ``run_frictionless`` and ``run_pandera``)."""
-    return run()
+class Parts(Protocol):
+    """How a stock validator checks each part of a package (``PACKAGE`` and each table, by name):
+    ``parts(part, run)`` returns ``run()``'s verdict, or one remembered (``Tables``). ``tables``:
+    the tables of the package's descriptor, in order, or None when the validator reads them itself."""
+
+    tables: list[str] | None
+
+    def __call__(self, part: str, run: Callable[[], Verdict]) -> Verdict: ...
+
+
+class Each:
+    """Check each part of a package, remembering nothing (the default of ``run_frictionless`` and
+    ``run_pandera``); the tables are those the validator reads."""
+
+    tables = None
+
+    def __call__(self, part: str, run: Callable[[], Verdict]) -> Verdict:
+        return run()
+
+
+_each = Each()
 
 
 def _frictionless_problems(report) -> list[str]:
@@ -104,7 +123,7 @@ def _frictionless_problems(report) -> list[str]:
     return problems
 
 
-def run_frictionless(root: Path, parts: Callable[[str, Callable[[], Verdict]], Verdict] = _each) -> ValidatorResult:
+def run_frictionless(root: Path, parts: Parts = _each) -> ValidatorResult:
     """The stock Frictionless validator: the descriptor, every schema and every row. It runs as
     ``frictionless validate`` does, the descriptor and schemas first, then table by table, each
     through ``parts`` (which may remember verdicts: ``Tables``)."""
@@ -145,8 +164,8 @@ def run_frictionless(root: Path, parts: Callable[[str, Callable[[], Verdict]], V
 
     valid, problems = parts(PACKAGE, metadata)
     if valid:
-        names = getattr(parts, "tables", None)  # the tables of the descriptor (``Tables``), or as Frictionless reads it
-        if names is None:
+        names = parts.tables
+        if names is None:  # as Frictionless reads them
             read, _ = package()
             names = [r.name for r in read.resources] if read is not None else []
         for name in names:
@@ -158,7 +177,7 @@ def run_frictionless(root: Path, parts: Callable[[str, Callable[[], Verdict]], V
 
 
 def run_pandera(root: Path, today: dt.date | None = None,
-                parts: Callable[[str, Callable[[], Verdict]], Verdict] = _each) -> ValidatorResult:
+                parts: Parts = _each) -> ValidatorResult:
     """The Pandera (Polars) schemas derived from the Table Schemas and row rules, table by table
     (each through ``parts``, which may remember verdicts: ``Tables``)."""
     start = time.perf_counter()
@@ -294,7 +313,7 @@ def _installed() -> list[str]:
 
 
 def _remembered(name: str, root: Path, day: str, environment: str,
-                run: Callable[[Callable[[str, Callable[[], Verdict]], Verdict]], ValidatorResult],
+                run: Callable[[Parts], ValidatorResult],
                 references: bool = True) -> ValidatorResult:
     """The validator's result, remembered under the files, the ``environment`` and ``day``: the
     verdict is kept only when the files read the same after the run as before it. ``run(parts)``
