@@ -268,6 +268,21 @@ def forms(row: dict, key: str) -> set[str]:
     return {f.lower().translate(TRADITIONAL) for f in found if f}
 
 
+NAMED_IN_NOTES = re.compile(r"\b(rows?|source) ([a-z0-9]+(?:-[a-z0-9]+)+)")
+
+
+def test_rows_and_sources_named_in_notes_exist(data):
+    """A note that sends the reader to "row <id>" or "source <id>" names a row that exists: ids
+    of figures, pairings and meetings for rows, of sources for sources."""
+    rows = {row[next(iter(row))] for name in ("funding", "outcomes", "pairings", "meetings") for row in data[name]}
+    sources = {s["source_id"] for s in data["sources"]}
+    named = [(name, row[next(iter(row))], kind, target)
+             for name, table_rows in data.items() for row in table_rows
+             for kind, target in NAMED_IN_NOTES.findall(row.get("notes") or "")]
+    assert len(named) > 50  # the pattern still finds the notes' references
+    assert [n for n in named if n[3] not in (sources if n[2] == "source" else rows)] == []
+
+
 def test_quotes_join_their_parts_with_three_points(data):
     """Parts of a quote that are not adjacent on the page are joined with " ... " (the README says
     so); an ellipsis character with a space beside it is such a join written another way. The
