@@ -269,18 +269,29 @@ def forms(row: dict, key: str) -> set[str]:
 
 
 NAMED_IN_NOTES = re.compile(r"\b(rows?|source) ([a-z0-9]+(?:-[a-z0-9]+)+)")
+ID_LIKE = re.compile(r"(?<![\w./-])([a-z0-9]+(?:-[a-z0-9]+){2,})(?![\w/-])")  # three or more hyphenated parts
+HYPHENATED_WORDS = {"cadre-and-talent", "five-year-plan", "one-to-one"}  # words of the notes, not ids
+FORMER_SOURCES = {  # sources once cited and since replaced, named in notes as history
+    "storesjp-2020-01-19-beijing-aid", "yicai-2010-04-20-pairing-funds-plan", "yuhaojiang-undated-fuzhou-qitai"}
 
 
-def test_rows_and_sources_named_in_notes_exist(data):
-    """A note that sends the reader to "row <id>" or "source <id>" names a row that exists: ids
-    of figures, pairings and meetings for rows, of sources for sources."""
+def test_rows_and_sources_named_in_notes_exist(data, root):
+    """A note that names a row or a source by its id names one that exists: "row <id>" a figure,
+    pairing or meeting, "source <id>" a source, and any other id-like word (three or more
+    hyphenated parts) a row of some table, unless it is a hyphenated word or a former source."""
     rows = {row[next(iter(row))] for name in ("funding", "outcomes", "pairings", "meetings") for row in data[name]}
     sources = {s["source_id"] for s in data["sources"]}
-    named = [(name, row[next(iter(row))], kind, target)
-             for name, table_rows in data.items() for row in table_rows
-             for kind, target in NAMED_IN_NOTES.findall(row.get("notes") or "")]
+    tables = {**data, "programs": table(root, "programs"), "indicators": table(root, "indicators")}
+    ids = {row[next(iter(row))] for rows_ in tables.values() for row in rows_}
+    notes = [(name, row[next(iter(row))], row.get("notes") or "") for name, rows_ in tables.items() for row in rows_]
+    named = [(name, key, kind, target) for name, key, text in notes for kind, target in NAMED_IN_NOTES.findall(text)]
     assert len(named) > 50  # the pattern still finds the notes' references
     assert [n for n in named if n[3] not in (sources if n[2] == "source" else rows)] == []
+    id_like = [(name, key, word) for name, key, text in notes for word in ID_LIKE.findall(text)
+               if re.search("[a-z]", word)]
+    assert len(id_like) > 200
+    assert [w for w in id_like if w[2] not in ids | HYPHENATED_WORDS | FORMER_SOURCES] == []
+    assert FORMER_SOURCES.isdisjoint(ids)
 
 
 def test_quotes_join_their_parts_with_three_points(data):

@@ -159,6 +159,15 @@ def test_a_unit_before_another_word_and_figures_that_are_not_finite(tmp_path):
     ]
 
 
+def test_a_number_too_long_for_a_double_matches_no_figure(tmp_path):
+    """A number of over 308 digits reads as infinity in SQL: it is no figure of as_reported."""
+    reported = "9" * 400 + " yuan"
+    root = write(tmp_path / "pkg", funding=[{"amount": "5", "quote": reported, "as_reported": reported}])
+    assert problems(root) == [
+        f'data/funding.csv, row 2, column "amount": amount 5 is not a number of as_reported ({reported}) in full units '
+        f"[{dataset.figure_matches_reported}]"]
+
+
 @pytest.mark.parametrize("reported, amount", [
     ("1.2万亿元", 1.2e12), ("3千万", 3e7), ("5百万", 5e6), ("2 trillion", 2e12), ("7 thousand", 7e3),
     ("4.5 bn", 4.5e9), ("6 mln", 6e6), ("8 mn", 8e6), ("9 Billion", 9e9), ("0.1亿", 1e7), ("42", 42),

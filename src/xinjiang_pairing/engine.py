@@ -97,7 +97,7 @@ def session(package: Package):
     package takes), on one thread per query: each check in an in-memory database of its own, the
     connection's default, detached (its memory freed) when the check ends; the cursors of its
     ``lanes`` use it too."""
-    if threads(package) is None:
+    if threads(package) is None:  # not small: a DuckDB of its own, on every core
         con = connect()
         try:
             yield con
@@ -107,7 +107,7 @@ def session(package: Package):
     pid = os.getpid()
     with _shared_lock:
         if pid not in _shared:  # a forked process keeps its parent's DuckDB untouched (never closed)
-            _shared[pid] = connect(threads=threads(package))
+            _shared[pid] = connect(threads=1)  # small packages only: threads(package) is 1
         base = _shared[pid]
     con = base.cursor()
     name = ident(f"check_{pid}_{next(_sessions)}")

@@ -92,7 +92,8 @@ class Parts(Protocol):
     ``parts(part, run)`` returns ``run()``'s verdict, or one remembered (``Tables``). ``tables``:
     the tables of the package's descriptor, in order, or None when the validator reads them itself."""
 
-    tables: list[str] | None
+    @property
+    def tables(self) -> list[str] | None: ...
 
     def __call__(self, part: str, run: Callable[[], Verdict]) -> Verdict: ...
 
@@ -101,7 +102,7 @@ class Each:
     """Check each part of a package, remembering nothing (the default of ``run_frictionless`` and
     ``run_pandera``); the tables are those the validator reads."""
 
-    tables = None
+    tables: list[str] | None = None
 
     def __call__(self, part: str, run: Callable[[], Verdict]) -> Verdict:
         return run()

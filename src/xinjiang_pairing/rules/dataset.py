@@ -381,7 +381,8 @@ def figure_matches_reported(con, package: Package, staged: dict[str, str], today
         # this table's stated rows of the scratch table, its figure columns under their own names;
         # a figure is ok when it is missing, or finite and near a figure of as_reported
         own = ", ".join(f"{ident(f'{k}:{c}')} AS {ident(c)}" for c in figures)
-        near = "abs(x - {c}) <= " + repr(RELATIVE_TOLERANCE) + " * greatest(abs(x), abs({c}))"
+        # a number too long for a DOUBLE reads as infinity, which is near nothing
+        near = "isfinite(x) AND abs(x - {c}) <= " + repr(RELATIVE_TOLERANCE) + " * greatest(abs(x), abs({c}))"
         ok = ", ".join(
             f"{ident(c)} IS NULL OR (isfinite(CAST({ident(c)} AS DOUBLE)) AND "
             f"coalesce(list_bool_or(list_transform(xs, lambda x: {near.format(c=ident(c))})), FALSE)) "
