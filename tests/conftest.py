@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TODAY = dt.date(2026, 11, 30)  # the day the tests pretend it is (the rule on future dates)
+TODAY = dt.date(2026, 12, 1)  # the day the tests pretend it is (the rule on future dates)
 
 
 def problems(root, descriptor: bool = False) -> list[str]:

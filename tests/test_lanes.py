@@ -76,7 +76,9 @@ def test_steps_of_a_lane_share_its_cursor_and_stop_when_another_lane_fails():
 
 def test_a_signal_in_this_thread_stops_every_lane():
     """What a build does on SIGTERM: the handler raises in the waiting thread; the lanes' queries
-    are interrupted, so the error comes at once and no lane is left running."""
+    are interrupted, so the error comes at once and no lane is left running. The signal is sent
+    once both lanes have started their query, however slowly they start on a busy machine."""
+    import os
     import signal
     import threading
 
@@ -86,21 +88,36 @@ def test_a_signal_in_this_thread_stops_every_lane():
     def handler(signum, frame):
         raise Stopped
 
+    started = threading.Semaphore(0)
+
+    def announced(cursor):
+        started.release()
+        return long_query(cursor)
+
+    def send_when_both_run():
+        for _ in range(2):
+            started.acquire(timeout=20)
+        time.sleep(0.1)  # into the queries
+        os.kill(os.getpid(), signal.SIGALRM)  # Python runs the handler in the main thread: the one waiting
 
     con = engine.connect()
     closed = []
     before = signal.signal(signal.SIGALRM, handler)
+    sender = threading.Thread(target=send_when_both_run)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        sender.start()
         start = time.perf_counter()
         with pytest.raises(Stopped):
-            run_lanes(con, [[long_query], [long_query], [long_query]], closing=closed.append)
-        assert time.perf_counter() - start < 10
+            run_lanes(con, [[announced], [announced], [announced]], closing=closed.append)
+        assert time.perf_counter() - start < 20
         assert len(closed) == 2  # both lanes that started had ended (the third never started)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        sender.join()
         signal.signal(signal.SIGALRM, before)
-    time.sleep(0.5)  # no lane may still be running (its long query would take a minute)
+    # run_lanes waited for the lanes: their threads are gone (given a moment to leave after their last step)
+    deadline = time.perf_counter() + 2
+    while [t for t in threading.enumerate() if t.name == "lane"] and time.perf_counter() < deadline:
+        time.sleep(0.05)
     assert not [t for t in threading.enumerate() if t.name == "lane"]
 
 

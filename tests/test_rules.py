@@ -20,7 +20,7 @@ def test_period_cannot_end_before_it_starts(pkg):
 def test_dates_not_after_the_build_date(pkg):
     row = pkg.edit("sources", {"source_id": "xinhua-2023-09-22-commentary"}, accessed_date="2027-01-01")
     assert problems(pkg) == [
-        f'data/sources.csv, row {row}, column "accessed_date": the date 2027-01-01 is after today (2026-11-30) '
+        f'data/sources.csv, row {row}, column "accessed_date": the date 2027-01-01 is after today (2026-12-01) '
         f"[{generic.not_in_future}]"
     ]
 
