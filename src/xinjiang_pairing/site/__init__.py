@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from .html import plain
+
 SITE_DIR = "site"
 STATIC = Path(__file__).resolve().parent / "static"
 WASM_FILES = ("duckdb-eh.wasm", "duckdb-browser-eh.worker.js")
@@ -115,23 +117,17 @@ def sql_setup(data, csv_names: dict[str, str]) -> dict:
     return {"version": data.version, "tables": len(data.tables), "files": files, "statements": statements}
 
 
-def year_fields(root: Path) -> set[str]:
-    """The names of the package's fields that hold years: of type year, or integers named ``year``
-    or ``..._year`` (this package's years are integers with a range). A column of a view is named
-    after the field it shows."""
-    from ..package import PackageError, load_package
-
-    try:
-        fields = [f for r in load_package(root).resources for f in r.fields]
-    except PackageError:
-        return set()
-    return {f.name for f in fields
-            if f.type == "year" or (f.type == "integer" and (f.name == "year" or f.name.endswith("_year")))}
+def year_fields(data) -> set[str]:
+    """The names of the fields that hold years, from the Table Schemas the DuckDB file carries
+    (``_schemas``): of type year, or integers named ``year`` or ``..._year`` (this package's years
+    are integers with a range). A column of a view is named after the field it shows. A file
+    without ``_schemas`` has none."""
+    fields = [f for row in data.rows("_schemas") for f in json.loads(row["table_schema"]).get("fields", [])]
+    return {f["name"] for f in fields if f.get("type") == "year"
+            or (f.get("type") == "integer" and (f["name"] == "year" or f["name"].endswith("_year")))}
 
 
 def _rows_js(data, name: str, years: set[str]) -> str:
-    from .html import plain
-
     def value(v):
         return v.isoformat() if isinstance(v, dt.date | dt.datetime) else v
 
@@ -252,7 +248,7 @@ def build_site(root: str | Path | None = None, database: str | Path | None = Non
             downloads.append({"name": f"{name}.csv", "href": f"data/{name}.csv", "bytes": csv_file.stat().st_size,
                               "sha256": _sha256(csv_file)})
         shown = list(csv_names) + [v for v in data.views_sql if v in data.tables]
-        years = year_fields(data.root)
+        years = year_fields(data)
         for name in shown:
             (folder / "rows" / f"{name}.js").write_text(_rows_js(data, name, years), encoding="utf-8")
             if name not in csv_names:
