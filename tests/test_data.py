@@ -220,9 +220,9 @@ def test_english_names_follow_the_convention(data):
 # row's quote may name its party or place in any of these.
 TRADITIONAL = str.maketrans(
     "區縣東遼蘇廣師團車葉澤達爾薩蘭烏齊興陽濟華龍門農設產寧魯億萬陰錫"
-    "鹽鎮漢陝貴臺灣雲滬閩贛隴麥蓋溫庫圖鄯遜鐵關雙楊豐於鞏瑪納",
+    "鹽鎮漢陝貴臺灣雲滬閩贛隴麥蓋溫庫圖鄯遜鐵關雙楊豐於鞏瑪納錦",
     "区县东辽苏广师团车叶泽达尔萨兰乌齐兴阳济华龙门农设产宁鲁亿万阴锡"
-    "盐镇汉陕贵台湾云沪闽赣陇麦盖温库图鄯逊铁关双杨丰于巩玛纳",
+    "盐镇汉陕贵台湾云沪闽赣陇麦盖温库图鄯逊铁关双杨丰于巩玛纳锦",
 )
 SHORT_FORMS = {
     "assisting-provinces-19": ["19个", "19省市", "十九个", "19 provinces", "nineteen", "provinces and cities",

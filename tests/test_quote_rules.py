@@ -174,6 +174,7 @@ def test_a_number_too_long_for_a_double_matches_no_figure(tmp_path):
     ("a 70-million-yuan investment", 7e7), ("近百億", 1e10), ("超過千億元", 1e11), ("6500多万元", 6.5e7),
     ("420余万元", 4.2e6), ("50.95億元", 5.095e9), ("helped two patients", 2), ("一千二百万", 1.2e7),
     ("the 11th batch", 11), ("装机120万千瓦", 1.2e6), ("1.5亿千瓦时", 1.5e8), ("5 - million", 5e6),
+    ("援助資金近2個億", 2e8), ("投入3个亿", 3e8), ("1.5多个亿", 1.5e8),
 ])
 def test_units(tmp_path, reported, amount):
     root = write(tmp_path / "pkg", funding=[{"amount": repr(amount), "quote": reported, "as_reported": reported}])

@@ -2,6 +2,7 @@
 reproducibility, every refusal, the semantic-versioning gate, scripts/release as CI runs it, and
 opening the released DuckDB file from SQL (DuckDB 2.x and the 1.5 command line)."""
 
+import csv
 import hashlib
 import json
 import os
@@ -242,9 +243,12 @@ def _refused_by(repo: Path, validator: str) -> str:
 def test_refused_when_only_the_engine_rejects(repo):
     """A source no row cites: a rule across tables that only the project's engine checks."""
     set_version(repo, "1.1.0")
-    with (repo / "data" / "sources.csv").open("a", encoding="utf-8") as fh:
-        line = (repo / "data" / "sources.csv").read_text(encoding="utf-8").splitlines()[1]
-        fh.write("uncited-source," + line.split(",", 1)[1] + "\n")
+    path = repo / "data" / "sources.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with path.open("a", encoding="utf-8", newline="") as fh:  # another page, cited by no row
+        csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n").writerow(
+            {**rows[0], "source_id": "uncited-source", "url": "https://example.org/uncited-source"})
     commit(repo)
     refusals = _refusals(repo)
     assert list(refusals) == ["xinjiang-pairing"]

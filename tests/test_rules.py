@@ -80,7 +80,7 @@ def test_adcode_agrees_with_parent(pkg):
 
 def test_every_source_is_cited(pkg):
     rows = pkg.rows("sources")
-    extra = dict(rows[0], source_id="uncited-page")
+    extra = dict(rows[0], source_id="uncited-page", url="https://example.org/uncited-page")
     pkg.write("sources", rows + [extra])
     assert problems(pkg) == [
         f'data/sources.csv, row {len(rows) + 2}, column "source_id": the source uncited-page is not cited by '

@@ -3,6 +3,7 @@
 from conftest import TODAY, problems
 
 from xinjiang_pairing.package import load_package
+from xinjiang_pairing.rules import dataset
 from xinjiang_pairing.validate import validate_package
 
 
@@ -25,6 +26,20 @@ def test_duplicate_primary_key(pkg):
     row = pkg.append_line("parties", "beijing,Beijing again,北京,municipality,beijing,,")
     assert problems(pkg) == [
         f'data/parties.csv, row {row}, column "party_id": "beijing" repeats the primary key of row 3 [primary-key]'
+    ]
+
+
+def test_a_page_cited_under_a_second_source_id_is_refused(pkg):
+    """Each page is one source: a second sources row with the address of another is a problem of
+    the url column (and, cited by no fact row, of its own id)."""
+    first = pkg.rows("sources")[0]
+    rows = pkg.rows("sources")
+    pkg.write("sources", [*rows, {**first, "source_id": "the-same-page-again"}])
+    row = len(rows) + 2
+    assert problems(pkg) == [
+        f'data/sources.csv, row {row}, column "source_id": the source the-same-page-again is not cited by any row '
+        f"[{dataset.every_source_cited}]",
+        f'data/sources.csv, row {row}, column "url": "{first["url"]}" repeats the column url of row 2 [unique]',
     ]
 
 

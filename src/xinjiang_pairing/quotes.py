@@ -7,8 +7,9 @@ numbers of a row.
 - ``fragments``: the bits of ``as_reported`` (``a ... b`` is two bits, each taken from the quote).
 - ``numbers``: the numbers written with digits.
 - ``amounts``: every value a figure of the text can stand for, in full units: a number, or a
-  number times the unit written after it (``1.7 trillion``, ``72亿``, ``8.75万``, ``6500多万``), a number word
-  (``two``, ``两``) or a number written in Chinese numerals (``近百億``, ``一千二百万``).
+  number times the unit written after it (``1.7 trillion``, ``72亿``, ``8.75万``, ``6500多万``,
+  ``2个亿``), a number word (``two``, ``两``) or a number written in Chinese numerals (``近百億``,
+  ``一千二百万``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ _NUMBER = re.compile(NUMBER)
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 # units written after a number, and what they multiply it by: longest first; 多/余/几 ("more
-# than") may stand between
+# than") and the measure word 个/個 (2个亿, "two hundred million") may stand between
 UNITS = [
     ("万亿", 1e12), ("萬億", 1e12), ("万億", 1e12), ("千万", 1e7), ("千萬", 1e7), ("百万", 1e6), ("百萬", 1e6),
     ("亿", 1e8), ("億", 1e8), ("万", 1e4), ("萬", 1e4), ("千", 1e3),
@@ -31,7 +32,7 @@ UNITS = [
     ("bln", 1e9), ("bn", 1e9), ("mln", 1e6), ("mn", 1e6),
 ]
 _AFTER_NUMBER = re.compile(
-    r"(\d+(?:\.\d+)?)(?:\s*-?\s*[多余餘几幾]?\s*("
+    r"(\d+(?:\.\d+)?)(?:\s*-?\s*[多余餘几幾]?\s*[个個]?\s*("
     + "|".join(re.escape(u) for u, _ in UNITS)
     + r")(?![a-z]))?",
     re.IGNORECASE,

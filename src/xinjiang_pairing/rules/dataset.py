@@ -363,7 +363,8 @@ def figure_matches_reported(con, package: Package, staged: dict[str, str], today
     """On a stated row, amount (or value) and amount_usd_reported, where given, equal a figure of
     as_reported in full units, to a relative 10^-9: a number times the unit written right after it
     (亿 or 億 10^8, 万 or 萬 10^4, 万亿 10^12, 千万 10^7, 百万 10^6, trillion, billion, million,
-    thousand, bn, mln or mn, also after a hyphen as in "70-million" or after 多 or 余 as in "6500多万";
+    thousand, bn, mln or mn, also after a hyphen as in "70-million", after 多 or 余 as in "6500多万" or
+    after the measure word 个 as in "2个亿";
     no unit: 1), a number word (two, 两) or a number in Chinese numerals (近百億 is 10^10)."""
     units = "MAP {" + ", ".join(f"{lit(u.lower())}: {v!r}" for u, v in UNITS) + "}"
     # every figure of as_reported in full units, as a list per row: its number, times the unit
