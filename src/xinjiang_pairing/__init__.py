@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__version__ = "0.37.0"
+__version__ = "0.38.0"
 
 STEM = "xinjiang-pairing-assistance"  # the name of the package, its DuckDB file and its release files
 DB_FILE = f"{STEM}.duckdb"
