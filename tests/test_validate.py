@@ -32,8 +32,8 @@ def test_duplicate_primary_key(pkg):
 def test_a_page_cited_under_a_second_source_id_is_refused(pkg):
     """Each page is one source: a second sources row with the address of another is a problem of
     the url column (and, cited by no fact row, of its own id)."""
-    first = pkg.rows("sources")[0]
     rows = pkg.rows("sources")
+    first = rows[0]
     pkg.write("sources", [*rows, {**first, "source_id": "the-same-page-again"}])
     row = len(rows) + 2
     assert problems(pkg) == [

@@ -107,7 +107,7 @@ def session(package: Package):
     pid = os.getpid()
     with _shared_lock:
         if pid not in _shared:  # a forked process keeps its parent's DuckDB untouched (never closed)
-            _shared[pid] = connect(threads=1)  # small packages only: threads(package) is 1
+            _shared[pid] = connect(threads=threads(package))  # 1: only small packages share it
         base = _shared[pid]
     con = base.cursor()
     name = ident(f"check_{pid}_{next(_sessions)}")
